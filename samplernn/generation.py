@@ -1,0 +1,133 @@
+"""Autoregressive generation: the whole sampling loop compiled on the device, each tier at its own rate.
+
+One pass of the outer loop produces one top frame (`big_frame_size` samples). Tier k runs once per
+`frame_sizes[k]` samples, the sample MLP once per sample. The state is explicit: a context buffer of
+two top frames (the last complete one and the one being written), every tier's RNN state, and the
+conditioning each tier hands down. No Python runs per sample.
+"""
+
+import numpy as np
+import tensorflow as tf
+
+from samplernn.quantization import dequantize, quantize, zero_level
+
+
+def _while(n, body, init):
+    """for i in range(n): carry = body(i, carry), as a graph loop."""
+    return tf.while_loop(lambda i, _: i < n, lambda i, c: (i + 1, body(i, c)), (tf.constant(0), init))[1]
+
+
+class BlockLoop:
+    """The generation loop of one model. `pick(logits (B, q), t) -> (levels (B,) int32, extra)` chooses
+    sample t (counted from the start of the loop); `extra` (B, ...) is recorded per sample when
+    `extra_shape` is given (the replay test records logits this way)."""
+
+    def __init__(self, model, pick, extra_shape=None):
+        self.model, self.pick, self.extra_shape = model, pick, extra_shape
+        self.big = model.big_frame_size
+
+    def run(self, ctx, states, num_blocks):
+        """ctx (B, 2 * big) int32 whose first half is the last top frame -> (levels (B, n * big), extras)."""
+        self.tables = self.model.sample_mlp.lookup_tables()  # (fs0, q_levels, dim), once per call
+        n = num_blocks * self.big
+        levels = tf.TensorArray(tf.int32, size=n, element_shape=(None,))
+        extras = tf.TensorArray(tf.float32, size=n if self.extra_shape else 0, element_shape=self.extra_shape)
+
+        def top(j, carry):
+            ctx, states, levels, extras = carry
+            top_tier = len(self.model.frame_sizes) - 1
+            ctx, states, levels, extras = self._tier(top_tier, j * self.big, 0, ctx, states, None, levels, extras)
+            # The block just written becomes the context of the next one.
+            return tf.concat([ctx[:, self.big:], tf.zeros_like(ctx[:, self.big:])], axis=1), states, levels, extras
+
+        _, _, levels, extras = _while(num_blocks, top, (ctx, states, levels, extras))
+        levels = tf.transpose(levels.stack())  # (B, n)
+        return levels, (tf.transpose(extras.stack(), [1, 0, 2]) if self.extra_shape else None)
+
+    def _tier(self, k, t0, pos, ctx, states, conditioning, levels, extras):
+        """Tier k steps once at block position `pos`, then everything below it fills its frame."""
+        fs = self.model.frame_sizes[k]
+        frame = self.model.frame_input(tf.slice(ctx, [0, self.big + pos - fs], [-1, fs]))  # (B, fs)
+        upsampled, tier_state = self.model.frame_tiers[k].step(frame, conditioning, states[k])  # (B, ratio, dim)
+        states = states[:k] + [tier_state] + states[k + 1:]
+        sub = self.model.frame_sizes[k - 1] if k > 0 else 1
+
+        def body(i, carry):
+            ctx, states, levels, extras = carry
+            if k > 0:
+                return self._tier(k - 1, t0, pos + i * sub, ctx, states, upsampled[:, i], levels, extras)
+            ctx, levels, extras = self._sample(t0, pos + i, ctx, upsampled[:, i], levels, extras)
+            return ctx, states, levels, extras
+
+        return _while(self.model.frame_tiers[k].ratio, body, (ctx, states, levels, extras))
+
+    def _sample(self, t0, pos, ctx, conditioning, levels, extras):
+        fs0 = self.model.frame_sizes[0]
+        window = tf.slice(ctx, [0, self.big + pos - fs0], [-1, fs0])  # (B, fs0) previous samples
+        logits = self.model.sample_mlp.step(self.tables, window, conditioning)  # (B, q_levels)
+        t = t0 + pos
+        chosen, extra = self.pick(logits, t)
+        batch = tf.shape(ctx)[0]
+        index = tf.stack([tf.range(batch), tf.fill([batch], self.big + pos)], axis=1)  # (B, 2)
+        if self.extra_shape:
+            extras = extras.write(t, extra)
+        return tf.tensor_scatter_nd_update(ctx, index, chosen), levels.write(t, chosen), extras
+
+
+def prime(model, seed_levels, zero):
+    """Teacher-forced pass over seed levels (B, S), S a multiple of the top frame size.
+
+    Returns (ctx (B, 2 * big), states) that continue right after the seed; an empty seed starts
+    from silence and the learned h0, exactly as training sequences do.
+    """
+    big = model.big_frame_size
+    batch = seed_levels.shape[0]
+    full = np.concatenate([np.full((batch, big), zero, np.int32), seed_levels], axis=1)  # (B, big + S)
+    states = model.initial_states(batch)
+    if seed_levels.shape[1] > 0:
+        _, states = model(full, states=states, training=False)
+    ctx = np.concatenate([full[:, -big:], np.zeros((batch, big), np.int32)], axis=1)
+    return tf.constant(ctx), states
+
+
+def _compiled_sampler(model, num_blocks):
+    """One XLA-compiled sampling function per model and length, built on first use."""
+    cache = model.__dict__.setdefault("_compiled_samplers", {})
+    if num_blocks not in cache:
+        @tf.function(jit_compile=True, reduce_retracing=True)
+        def sample(ctx, states, temperatures, seed):
+            def pick(logits, t):
+                draw = tf.random.stateless_categorical(logits / temperatures[:, None], 1, seed=tf.stack([seed, t]))
+                return tf.cast(draw[:, 0], tf.int32), None
+            return BlockLoop(model, pick).run(ctx, states, num_blocks)[0]
+        cache[num_blocks] = sample
+    return cache[num_blocks]
+
+
+def seed_to_levels(seed_audio, q_type, q_levels, big):
+    """Float seed audio -> int32 levels, left-padded with silence to whole top frames."""
+    levels = quantize(seed_audio, q_type, q_levels)
+    pad = (-len(levels)) % big
+    return np.concatenate([np.full(pad, zero_level(q_type, q_levels), np.int32), levels])
+
+
+def generate(model, num_samples, temperatures, *, q_type, seed_audio=None, seed=None):
+    """Generates audio, one stream per temperature, and does no I/O.
+
+    model: a built SampleRNN. num_samples: samples per stream. temperatures: floats > 0.
+    q_type: the quantization law the model was trained with. seed_audio: optional float array in
+    [-1, 1] that primes every stream. seed: int RNG seed; the same seed gives the same audio.
+    Returns float32 audio (num_streams, num_samples): the continuation only, without the seed.
+    """
+    big = model.big_frame_size
+    temps = np.asarray(temperatures, np.float32)
+    batch = len(temps)
+    seed_levels = np.zeros((batch, 0), np.int32)
+    if seed_audio is not None:
+        seed_levels = np.tile(seed_to_levels(seed_audio, q_type, model.q_levels, big)[None], (batch, 1))
+    ctx, states = prime(model, seed_levels, zero_level(q_type, model.q_levels))
+    if seed is None:
+        seed = int(np.random.default_rng().integers(2 ** 31))
+    sampler = _compiled_sampler(model, -(-num_samples // big))
+    levels = sampler(ctx, states, tf.constant(temps), tf.constant(seed, tf.int32))
+    return dequantize(levels.numpy()[:, :num_samples], q_type, model.q_levels)

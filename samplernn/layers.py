@@ -1,0 +1,211 @@
+"""The layers of SampleRNN: a weight-normalised `Linear`, the frame-level `FrameRNN` and the `SampleMLP`.
+
+Every layer takes and returns its recurrent state explicitly; `call` is the teacher-forced pass over a
+whole sequence and `step` advances one frame (or one sample) for generation, with the same weights.
+"""
+
+import keras
+from keras import ops
+
+# Above this many levels, building the [frame_size, q_levels, dim] lookup tables costs more than the
+# plain convolution over embedded samples for a typical batch, so SampleMLP falls back to the latter.
+MAX_TABLE_Q_LEVELS = 4096
+
+
+def _normalise(v, gain, axes):
+    """Weight normalisation (Salimans & Kingma, 2016): w = g * v / ||v||, one norm per output unit."""
+    return v * (gain / ops.sqrt(ops.sum(ops.square(v), axis=axes) + 1e-12))
+
+
+@keras.saving.register_keras_serializable(package="samplernn")
+class Linear(keras.layers.Layer):
+    """Dense map of the last axis: `x @ w + b`, with `w` weight-normalised when `weight_norm`."""
+
+    def __init__(self, units, use_bias=True, weight_norm=True, kernel_initializer="glorot_uniform", **kwargs):
+        super().__init__(**kwargs)
+        self.units = units
+        self.use_bias = use_bias
+        self.weight_norm = weight_norm
+        self.kernel_initializer = keras.initializers.get(kernel_initializer)
+
+    def build(self, input_shape):
+        self.kernel = self.add_weight(shape=(input_shape[-1], self.units), initializer=self.kernel_initializer,
+                                      name="kernel")
+        if self.weight_norm:
+            # g starts at ||v||, so the initial w equals the initializer's draw.
+            norm = ops.sqrt(ops.sum(ops.square(self.kernel), axis=0))
+            self.gain = self.add_weight(shape=(self.units,), initializer="ones", name="gain")
+            self.gain.assign(norm)
+        if self.use_bias:
+            self.bias = self.add_weight(shape=(self.units,), initializer="zeros", name="bias")
+
+    def effective_kernel(self):
+        return _normalise(self.kernel, self.gain, 0) if self.weight_norm else self.kernel
+
+    def call(self, x):
+        y = ops.matmul(x, self.effective_kernel())
+        return y + self.bias if self.use_bias else y
+
+    def get_config(self):
+        return {**super().get_config(), "units": self.units, "use_bias": self.use_bias,
+                "weight_norm": self.weight_norm,
+                "kernel_initializer": keras.initializers.serialize(self.kernel_initializer)}
+
+
+@keras.saving.register_keras_serializable(package="samplernn")
+class FrameRNN(keras.layers.Layer):
+    """One frame tier: frames of `frame_size` samples -> RNN stack -> conditioning for the tier below.
+
+    The tier's input is its frame projected to `dim` plus the (already upsampled) conditioning from the
+    tier above. Its output is upsampled by `ratio` with `ratio` learned linear maps, one per position.
+    """
+
+    def __init__(self, frame_size, ratio, dim, rnn_type="gru", num_rnn_layers=1, skip_conn=False,
+                 rnn_dropout=0.0, weight_norm=True, learn_h0=True, **kwargs):
+        super().__init__(**kwargs)
+        self.frame_size, self.ratio, self.dim = frame_size, ratio, dim
+        self.rnn_type, self.num_rnn_layers, self.skip_conn = rnn_type, num_rnn_layers, skip_conn
+        self.rnn_dropout, self.weight_norm, self.learn_h0 = rnn_dropout, weight_norm, learn_h0
+        rnn_class = {"gru": keras.layers.GRU, "lstm": keras.layers.LSTM}[rnn_type]
+        self.input_proj = Linear(dim, weight_norm=weight_norm, name="input_proj")
+        self.rnns = [rnn_class(dim, return_sequences=True, return_state=True, dropout=rnn_dropout,
+                               name=f"rnn_{i}") for i in range(num_rnn_layers)]
+        # Skip connections (Graves, 2013): every layer after the first also sees the tier input, and the
+        # tier output is the sum of per-layer linear maps of all layers' outputs.
+        self.skip_projs = [Linear(dim, weight_norm=weight_norm, name=f"skip_proj_{i}")
+                           for i in range(num_rnn_layers)] if skip_conn else []
+        self.upsample = Linear(dim * ratio, weight_norm=weight_norm, name="upsample")
+
+    @property
+    def states_per_layer(self):
+        return 2 if self.rnn_type == "lstm" else 1
+
+    def build(self, input_shape):  # input_shape: (B, T, frame_size)
+        n_states = self.num_rnn_layers * self.states_per_layer
+        self.h0 = self.add_weight(shape=(n_states, self.dim), initializer="zeros", trainable=self.learn_h0,
+                                  name="h0")
+        self.input_proj.build((None, None, self.frame_size))
+        for i, rnn in enumerate(self.rnns):
+            rnn.build((None, None, self.dim * (2 if self.skip_conn and i > 0 else 1)))
+        for proj in self.skip_projs:
+            proj.build((None, None, self.dim))
+        self.upsample.build((None, None, self.dim))
+
+    def initial_state(self, batch_size):
+        """The learned h0 (and c0 for LSTM) of every layer, each (B, dim)."""
+        return [ops.broadcast_to(self.h0[i], (batch_size, self.dim)) for i in range(self.h0.shape[0])]
+
+    def _layer_state(self, states, i):
+        n = self.states_per_layer
+        return list(states[i * n:(i + 1) * n])
+
+    def _merge(self, tier_input, outputs):
+        if not self.skip_conn:
+            return outputs[-1]
+        return sum(proj(h) for proj, h in zip(self.skip_projs, outputs))
+
+    def call(self, frames, conditioning, states, training=None):
+        """frames (B, T, frame_size) float, conditioning (B, T, dim) or None, states: list of (B, dim).
+
+        Returns (upsampled (B, T * ratio, dim), new states).
+        """
+        x = self.input_proj(frames)
+        if conditioning is not None:
+            x = x + conditioning
+        h, outputs, new_states = x, [], []
+        for i, rnn in enumerate(self.rnns):
+            layer_in = ops.concatenate([h, x], axis=-1) if self.skip_conn and i > 0 else h
+            h, *state = rnn(layer_in, initial_state=self._layer_state(states, i), training=training)
+            outputs.append(h)
+            new_states.extend(state)
+        out = self.upsample(self._merge(x, outputs))  # (B, T, ratio * dim)
+        batch, steps = ops.shape(out)[0], ops.shape(out)[1]
+        return ops.reshape(out, (batch, steps * self.ratio, self.dim)), new_states
+
+    def step(self, frame, conditioning, states):
+        """One frame: frame (B, frame_size) float, conditioning (B, dim) or None -> ((B, ratio, dim), states)."""
+        x = self.input_proj(frame)
+        if conditioning is not None:
+            x = x + conditioning
+        h, outputs, new_states = x, [], []
+        for i, rnn in enumerate(self.rnns):
+            layer_in = ops.concatenate([h, x], axis=-1) if self.skip_conn and i > 0 else h
+            h, state = rnn.cell(layer_in, self._layer_state(states, i), training=False)
+            outputs.append(h)
+            new_states.extend(state)
+        out = self.upsample(self._merge(x, outputs))  # (B, ratio * dim)
+        return ops.reshape(out, (-1, self.ratio, self.dim)), new_states
+
+    def get_config(self):
+        return {**super().get_config(), "frame_size": self.frame_size, "ratio": self.ratio, "dim": self.dim,
+                "rnn_type": self.rnn_type, "num_rnn_layers": self.num_rnn_layers, "skip_conn": self.skip_conn,
+                "rnn_dropout": self.rnn_dropout, "weight_norm": self.weight_norm, "learn_h0": self.learn_h0}
+
+
+@keras.saving.register_keras_serializable(package="samplernn")
+class SampleMLP(keras.layers.Layer):
+    """The sample tier: the previous `frame_size` samples (embedded) + conditioning -> `q_levels` logits.
+
+    Its first layer is a causal convolution of width `frame_size` over the embedded samples (no bias:
+    the conditioning brings one), followed by ReLU, two ReLU layers of `dim` and the output layer.
+    """
+
+    def __init__(self, frame_size, dim, q_levels, emb_size, weight_norm=True, **kwargs):
+        super().__init__(**kwargs)
+        self.frame_size, self.dim, self.q_levels, self.emb_size = frame_size, dim, q_levels, emb_size
+        self.weight_norm = weight_norm
+        self.embedding = keras.layers.Embedding(q_levels, emb_size, name="embedding")
+        self.hidden = [Linear(dim, weight_norm=weight_norm, kernel_initializer="he_uniform", name=f"hidden_{i}")
+                       for i in range(2)]
+        self.output_proj = Linear(q_levels, weight_norm=weight_norm, name="output_proj")
+
+    def build(self, input_shape):  # input_shape: (B, L + frame_size - 1)
+        self.embedding.build((None,))
+        self.window_kernel = self.add_weight(shape=(self.frame_size, self.emb_size, self.dim),
+                                             initializer="he_uniform", name="window_kernel")
+        if self.weight_norm:
+            norm = ops.sqrt(ops.sum(ops.square(self.window_kernel), axis=(0, 1)))
+            self.window_gain = self.add_weight(shape=(self.dim,), initializer="ones", name="window_gain")
+            self.window_gain.assign(norm)
+        for layer in self.hidden:
+            layer.build((None, None, self.dim))
+        self.output_proj.build((None, None, self.dim))
+
+    def _window_kernel(self):
+        w = self.window_kernel
+        return _normalise(w, self.window_gain, (0, 1)) if self.weight_norm else w
+
+    def lookup_tables(self):
+        """(frame_size, q_levels, dim): row q of table k is the first layer's response to level q at offset k.
+
+        The first layer is linear in the one-hot input, so summing `frame_size` table rows equals the
+        convolution over embedded samples, at a cost independent of the batch.
+        """
+        return ops.einsum("qe,ked->kqd", self.embedding.embeddings, self._window_kernel())
+
+    def _head(self, h):
+        h = ops.relu(h)
+        for layer in self.hidden:
+            h = ops.relu(layer(h))
+        return self.output_proj(h)
+
+    def call(self, samples, conditioning):
+        """samples (B, L + frame_size - 1) int levels, conditioning (B, L, dim) -> logits (B, L, q_levels)."""
+        fs = self.frame_size
+        if self.q_levels > MAX_TABLE_Q_LEVELS:
+            h = ops.conv(self.embedding(samples), self._window_kernel(), padding="valid")  # (B, L, dim)
+        else:
+            tables = self.lookup_tables()
+            # Offset k sees samples[t + k] for output t: a slice of length L starting at k.
+            h = sum(ops.take(tables[k], samples[:, k:k - fs + 1 if k < fs - 1 else None], axis=0)
+                    for k in range(fs))  # (B, L, dim)
+        return self._head(h + conditioning)
+
+    def step(self, tables, window, conditioning):
+        """One sample: tables from `lookup_tables()`, window (B, frame_size) int, conditioning (B, dim)."""
+        h = sum(ops.take(tables[k], window[:, k], axis=0) for k in range(self.frame_size))  # (B, dim)
+        return self._head(h + conditioning)
+
+    def get_config(self):
+        return {**super().get_config(), "frame_size": self.frame_size, "dim": self.dim, "q_levels": self.q_levels,
+                "emb_size": self.emb_size, "weight_norm": self.weight_norm}

@@ -1,0 +1,86 @@
+"""SampleRNN(keras.Model): N frame tiers over a sample-level MLP (Mehri et al., ICLR 2017).
+
+`call` is the teacher-forced pass and nothing else: it takes the recurrent state of every tier and
+returns the new one, so truncated BPTT, validation and generation all own their state explicitly.
+"""
+
+import keras
+from keras import ops
+
+from samplernn.layers import FrameRNN, SampleMLP
+
+# The reference code feeds frame tiers the quantized level mapped linearly onto [-2, 2]:
+# 2 * (q / (q_levels / 2) - 1).
+FRAME_INPUT_SCALE = 2.0
+
+
+@keras.saving.register_keras_serializable(package="samplernn")
+class SampleRNN(keras.Model):
+    """`frame_sizes` lists each frame tier's frame size in samples, bottom first: [16] is 2-tier, [16, 64] 3-tier."""
+
+    def __init__(self, frame_sizes=(16, 64), dim=1024, rnn_type="gru", num_rnn_layers=4, q_levels=256,
+                 emb_size=256, skip_conn=False, rnn_dropout=0.0, weight_norm=True, learn_h0=True, **kwargs):
+        super().__init__(**kwargs)
+        self.frame_sizes = tuple(frame_sizes)
+        self.dim, self.rnn_type, self.num_rnn_layers = dim, rnn_type, num_rnn_layers
+        self.q_levels, self.emb_size, self.skip_conn = q_levels, emb_size, skip_conn
+        self.rnn_dropout, self.weight_norm, self.learn_h0 = rnn_dropout, weight_norm, learn_h0
+        # Tier k upsamples to the resolution of tier k - 1; the bottom tier upsamples to single samples.
+        ratios = [self.frame_sizes[0]] + [b // a for a, b in zip(self.frame_sizes, self.frame_sizes[1:])]
+        self.frame_tiers = [
+            FrameRNN(fs, ratio, dim, rnn_type, num_rnn_layers, skip_conn, rnn_dropout, weight_norm, learn_h0,
+                     name=f"frame_tier_{k}")
+            for k, (fs, ratio) in enumerate(zip(self.frame_sizes, ratios))]
+        self.sample_mlp = SampleMLP(self.frame_sizes[0], dim, q_levels, emb_size, weight_norm, name="sample_mlp")
+
+    @property
+    def big_frame_size(self):
+        return self.frame_sizes[-1]
+
+    def build(self, input_shape=None):  # input_shape: (B, L + big_frame_size)
+        for tier in self.frame_tiers:
+            tier.build((None, None, tier.frame_size))
+        self.sample_mlp.build((None, None))
+        self.built = True
+
+    def initial_states(self, batch_size):
+        """The learned initial state of every tier (a list per tier, bottom first)."""
+        return [tier.initial_state(batch_size) for tier in self.frame_tiers]
+
+    def frame_input(self, levels):
+        """int levels (...,) -> float frame-tier input in [-2, 2]."""
+        half = self.q_levels / 2.0
+        return FRAME_INPUT_SCALE * (ops.cast(levels, "float32") / half - 1.0)
+
+    def call(self, inputs, states=None, training=None):
+        """inputs (B, L + big_frame_size) int levels; predicts inputs[:, big_frame_size:].
+
+        Returns (logits (B, L, q_levels), new states). `states=None` starts from the learned h0.
+        L must be a multiple of `big_frame_size`.
+        """
+        big = self.big_frame_size
+        if states is None:
+            states = self.initial_states(ops.shape(inputs)[0])
+        conditioning, new_states = None, [None] * len(self.frame_tiers)
+        for k in reversed(range(len(self.frame_tiers))):
+            fs = self.frame_sizes[k]
+            # Tier k's frame t is the fs samples before target frame t: inputs[big - fs + t * fs, ...].
+            tier_in = inputs[:, big - fs:-fs]
+            frames = ops.reshape(self.frame_input(tier_in), (ops.shape(inputs)[0], -1, fs))  # (B, L // fs, fs)
+            conditioning, new_states[k] = self.frame_tiers[k](frames, conditioning, states[k], training=training)
+        fs0 = self.frame_sizes[0]
+        logits = self.sample_mlp(inputs[:, big - fs0:-1], conditioning)  # (B, L, q_levels)
+        return logits, new_states
+
+    def get_config(self):
+        return {**super().get_config(), "frame_sizes": list(self.frame_sizes), "dim": self.dim,
+                "rnn_type": self.rnn_type, "num_rnn_layers": self.num_rnn_layers, "q_levels": self.q_levels,
+                "emb_size": self.emb_size, "skip_conn": self.skip_conn, "rnn_dropout": self.rnn_dropout,
+                "weight_norm": self.weight_norm, "learn_h0": self.learn_h0}
+
+
+def build_model(config):
+    """A built SampleRNN for a `SampleRNNConfig`."""
+    model = SampleRNN(**config.model_kwargs())
+    model.build()
+    return model
