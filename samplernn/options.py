@@ -1,0 +1,43 @@
+"""TrainOptions: how to train (the model is described by `SampleRNNConfig`). Light: no TensorFlow import."""
+
+import dataclasses
+
+from samplernn.errors import SampleRNNError
+
+OPTIMIZERS = ("adam", "sgd", "rmsprop")
+CHECKPOINT_POLICIES = ("Always", "Best")
+
+
+@dataclasses.dataclass(frozen=True)
+class TrainOptions:
+    """Defaults of the train.py flags of the same names."""
+
+    num_epochs: int = 100
+    batch_size: int = 64
+    optimizer: str = "adam"
+    learning_rate: float = 1e-3
+    momentum: float = 0.9
+    clip_norm: float = 1.0
+    val_frac: float = 0.1
+    seed: int = 0
+    checkpoint_every: int = 1
+    checkpoint_policy: str = "Always"
+    max_checkpoints: int = 5
+    early_stopping_patience: int = 3
+    generate: bool = True
+    max_generate_per_epoch: int = 1
+    output_file_dur: float = 3.0
+    temperature: tuple = (0.95,)
+
+    def __post_init__(self):
+        object.__setattr__(self, "temperature", tuple(self.temperature))
+        if self.optimizer not in OPTIMIZERS:
+            raise SampleRNNError(f"--optimizer must be one of {', '.join(OPTIMIZERS)}, got {self.optimizer!r}")
+        if self.checkpoint_policy not in CHECKPOINT_POLICIES:
+            raise SampleRNNError(f"--checkpoint_policy must be one of {', '.join(CHECKPOINT_POLICIES)}, "
+                                 f"got {self.checkpoint_policy!r}")
+
+    def to_dict(self):
+        d = dataclasses.asdict(self)
+        d["temperature"] = list(self.temperature)
+        return d

@@ -1,0 +1,189 @@
+"""The training loop: truncated BPTT over file batches, validation, checkpoints, early stopping,
+audio generated at the end of each epoch. The loop knows the model only through `masked_sums`."""
+
+import dataclasses
+import os
+import sys
+import time
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from samplernn import checkpoints
+from samplernn.audio import write_wav
+from samplernn.data import TBPTTBatches, load_levels
+from samplernn.evaluation import evaluate, make_eval_step
+from samplernn.generation import generate
+from samplernn.metrics import Average, masked_sums
+from samplernn.model import build_model
+
+@dataclasses.dataclass
+class Progress:
+    """Where training stands; saved in every checkpoint's meta.json."""
+
+    epochs_done: int = 0
+    file_batches_done: int = 0  # of epoch epochs_done + 1
+    step: int = 0
+    best_val_bits: float = None
+    best_epoch: int = 0
+    epochs_without_improvement: int = 0
+
+
+def configure_devices(log=print):
+    """Memory growth on every visible GPU (TensorFlow then takes memory as needed); CPU when there is none."""
+    gpus = tf.config.list_physical_devices("GPU")
+    for gpu in gpus:
+        tf.config.experimental.set_memory_growth(gpu, True)
+    log(f"Training on {len(gpus)} GPU(s)" if gpus else "No GPU visible: training on the CPU")
+
+
+def make_optimizer(options):
+    kwargs = {"learning_rate": options.learning_rate, "global_clipnorm": options.clip_norm or None}
+    if options.optimizer == "adam":
+        return keras.optimizers.Adam(**kwargs)
+    if options.optimizer == "sgd":
+        return keras.optimizers.SGD(momentum=options.momentum, **kwargs)
+    return keras.optimizers.RMSprop(momentum=options.momentum, **kwargs)
+
+
+def make_train_step(model, optimizer):
+    @tf.function(reduce_retracing=True)
+    def train_step(inputs, mask, states):
+        with tf.GradientTape() as tape:
+            loss, sums, new_states = masked_sums(model, inputs, mask, states, training=True)
+        grads = tape.gradient(loss, model.trainable_variables)
+        optimizer.apply(grads, model.trainable_variables)
+        # Truncated BPTT: the state crosses into the next window, its gradient does not.
+        return sums, tf.nest.map_structure(tf.stop_gradient, new_states)
+    return train_step
+
+
+class StepReporter:
+    """A Keras progress bar on a terminal; elsewhere one line per step in the form PRiSM users know."""
+
+    def __init__(self, epoch, num_epochs, total_steps, log):
+        self.epoch, self.num_epochs, self.total, self.log = epoch, num_epochs, total_steps, log
+        self.bar = keras.utils.Progbar(total_steps, stateful_metrics=["bits", "accuracy"]) \
+            if sys.stdout.isatty() else None
+
+    def report(self, step, bits, accuracy, seconds):
+        if self.bar is not None:
+            self.bar.update(step, [("bits", bits), ("accuracy", accuracy)])
+        else:
+            self.log(f"Epoch: {self.epoch}/{self.num_epochs}, Step: {step}/{self.total}, Loss: {bits:.3f} bits, "
+                     f"Accuracy: {accuracy:.2f}, ({seconds:.2f} sec/step)")
+
+
+class Trainer:
+    """Trains the model of a `runs.Run` with `TrainOptions`; resumes from the run's checkpoint if it has one."""
+
+    def __init__(self, run, options, log=print):
+        self.run, self.config, self.options, self.log = run, run.config, options, log
+        keras.utils.set_random_seed(options.seed)
+        self.model = build_model(self.config)
+        self.optimizer = make_optimizer(options)
+        self.progress = Progress()
+        if run.checkpoint is None:
+            self.optimizer.build(self.model.trainable_variables)
+        else:
+            checkpoints.load_weights(run.checkpoint, self.model)
+            checkpoints.load_optimizer(run.checkpoint, self.optimizer, self.model.trainable_variables)
+            self.progress = Progress(**checkpoints.read_meta(run.checkpoint)["progress"])
+            keras.utils.set_random_seed(options.seed + self.progress.step)
+            log(f"Resuming from {run.checkpoint} (epoch {self.progress.epochs_done + 1}, step {self.progress.step})")
+        self.train_seqs = load_levels(run.train_files, self.config, self.config.seq_len, notice=log)
+        self.val_seqs = load_levels(run.val_files, self.config, self.config.seq_len, notice=log)
+        self.train_step = make_train_step(self.model, self.optimizer)
+        self.eval_step = make_eval_step(self.model)
+        self.writer = tf.summary.create_file_writer(os.path.join(run.run_dir, "logs"))
+
+    def fit(self):
+        """Trains up to `num_epochs`; returns the final `Progress`."""
+        saved_at = None
+        for epoch in range(self.progress.epochs_done + 1, self.options.num_epochs + 1):
+            train_avg = self._train_epoch(epoch)
+            saved_at = self._end_epoch(epoch, train_avg)
+            if self._should_stop():
+                break
+        if saved_at != self.progress.step and self.options.checkpoint_policy == "Always":
+            self._save()
+        return self.progress
+
+    def _train_epoch(self, epoch):
+        opts, p = self.options, self.progress
+        batches = TBPTTBatches(self.train_seqs, self.config, opts.batch_size, shuffle_seed=(opts.seed, epoch))
+        total = batches.num_windows()
+        done = total - batches.num_windows(p.file_batches_done)
+        reporter, avg = StepReporter(epoch, opts.num_epochs, total, self.log), Average()
+        for b in range(p.file_batches_done, len(batches.file_batches)):
+            states = None
+            for window in batches.windows(b):
+                start = time.perf_counter()
+                sums, states = self.train_step(window.inputs, window.mask, None if window.reset else states)
+                step_avg = Average()
+                step_avg.add(sums)
+                avg.add(sums)
+                p.step, done = p.step + 1, done + 1
+                reporter.report(done, step_avg.bits, step_avg.accuracy, time.perf_counter() - start)
+                with self.writer.as_default(step=p.step):
+                    tf.summary.scalar("train/bits_per_sample", step_avg.bits)
+            p.file_batches_done = b + 1
+        return avg
+
+    def _end_epoch(self, epoch, train_avg):
+        """Validation, checkpoint, generation; returns the step of the checkpoint written, if any."""
+        p, opts = self.progress, self.options
+        val = evaluate(self.model, self.val_seqs, self.config, opts.batch_size, self.eval_step)
+        improved = p.best_val_bits is None or val.bits < p.best_val_bits
+        p.epochs_done, p.file_batches_done = epoch, 0
+        if improved:
+            p.best_val_bits, p.best_epoch, p.epochs_without_improvement = val.bits, epoch, 0
+        else:
+            p.epochs_without_improvement += 1
+        self.log(f"Epoch {epoch}/{opts.num_epochs}: training {train_avg.bits:.3f} bits/sample, validation "
+                 f"{val.bits:.3f} bits/sample, validation accuracy {val.accuracy:.3f}"
+                 f"{' (best)' if improved else ''}")
+        with self.writer.as_default(step=p.step):
+            tf.summary.scalar("validation/bits_per_sample", val.bits)
+            tf.summary.scalar("validation/accuracy", val.accuracy)
+        saved_at = None
+        if epoch % opts.checkpoint_every == 0 and (opts.checkpoint_policy == "Always" or improved):
+            ckpt = self._save(val.bits)
+            if improved:
+                checkpoints.mark_best(self.run.run_dir, ckpt)
+            saved_at = p.step
+        if opts.generate:
+            self._generate(epoch)
+        return saved_at
+
+    def _save(self, val_bits=None):
+        meta = {"step": self.progress.step, "val_bits": val_bits, "optimizer": self.options.optimizer,
+                "progress": dataclasses.asdict(self.progress)}
+        ckpt = checkpoints.save_checkpoint(self.run.run_dir, self.model, self.optimizer, meta)
+        checkpoints.prune_checkpoints(self.run.run_dir, self.options.max_checkpoints)
+        self.log(f"Saved checkpoint {ckpt}")
+        return ckpt
+
+    def _should_stop(self):
+        p, patience = self.progress, self.options.early_stopping_patience
+        if patience and p.epochs_without_improvement >= patience:
+            self.log(f"Early stopping: validation loss has not improved for {patience} epoch(s); best was "
+                     f"{p.best_val_bits:.3f} bits/sample at epoch {p.best_epoch}")
+            return True
+        return False
+
+    def _generate(self, epoch):
+        opts, cfg = self.options, self.config
+        n = opts.max_generate_per_epoch
+        temps = [opts.temperature[i % len(opts.temperature)] for i in range(n)]
+        audio = generate(self.model, int(opts.output_file_dur * cfg.sample_rate), temps, q_type=cfg.q_type,
+                         seed=opts.seed + epoch)
+        out_dir = os.path.join(self.run.run_dir, "generated")
+        os.makedirs(out_dir, exist_ok=True)
+        for i, (wav, temp) in enumerate(zip(audio, temps)):
+            path = os.path.join(out_dir, f"epoch_{epoch:04d}_{i}.wav")
+            write_wav(path, wav, cfg.sample_rate)
+            self.log(f"Generated {path} (temperature {temp})")
+        with self.writer.as_default(step=self.progress.step):
+            tf.summary.audio("generated", np.asarray(audio)[..., None], cfg.sample_rate, max_outputs=n)

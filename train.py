@@ -1,0 +1,63 @@
+"""Train SampleRNN on a folder of audio chunks. See README.md for every flag."""
+
+import argparse
+import shlex
+import sys
+
+from samplernn.cli import non_negative_float, non_negative_int, positive_float, positive_int, run_main
+from samplernn.options import CHECKPOINT_POLICIES, OPTIMIZERS, TrainOptions
+
+
+def build_parser():
+    p = argparse.ArgumentParser(description="Train SampleRNN on a folder of audio chunks.")
+    p.add_argument("--data_dir", required=True, help="folder of training audio (wav, flac, ogg, mp3)")
+    p.add_argument("--id", default="default", help="run name: runs go to <logdir_root>/<id>/<timestamp>")
+    p.add_argument("--logdir_root", default="./logdir", help="root folder of all runs")
+    p.add_argument("--config_file", help="model config JSON (default: the built-in defaults, see README)")
+    p.add_argument("--num_epochs", type=positive_int, help="epochs to train in total")
+    p.add_argument("--batch_size", type=positive_int, help="files per batch")
+    p.add_argument("--optimizer", choices=OPTIMIZERS, help="optimizer")
+    p.add_argument("--learning_rate", type=positive_float, help="learning rate")
+    p.add_argument("--momentum", type=non_negative_float, help="momentum (sgd, rmsprop)")
+    p.add_argument("--clip_norm", type=non_negative_float, help="global gradient norm clip (0: off)")
+    p.add_argument("--val_frac", type=float, help="fraction of files held out for validation")
+    p.add_argument("--seed", type=non_negative_int, help="RNG seed for the split, shuffling and initialisation")
+    p.add_argument("--checkpoint_every", type=positive_int, help="save a checkpoint every N epochs")
+    p.add_argument("--checkpoint_policy", choices=CHECKPOINT_POLICIES,
+                   help="Always: every checkpoint_every epochs; Best: only when validation improves")
+    p.add_argument("--max_checkpoints", type=positive_int, help="checkpoints to keep (the best is always kept)")
+    p.add_argument("--resume", action=argparse.BooleanOptionalAction, default=True,
+                   help="continue the newest run of --id from its latest checkpoint, if there is one")
+    p.add_argument("--resume_from", help="continue from this run dir or checkpoint dir")
+    p.add_argument("--early_stopping_patience", type=non_negative_int,
+                   help="stop after N epochs without validation improvement (0: off)")
+    p.add_argument("--generate", action=argparse.BooleanOptionalAction,
+                   help="generate audio at the end of each epoch")
+    p.add_argument("--max_generate_per_epoch", type=positive_int, help="sequences generated per epoch")
+    p.add_argument("--output_file_dur", type=positive_float, help="seconds of audio generated per sequence")
+    p.add_argument("--temperature", type=positive_float, nargs="+", help="sampling temperature(s), one per sequence")
+    p.add_argument("--sample_rate", type=positive_int, help="override the config's sample rate (Hz)")
+    p.set_defaults(**TrainOptions().to_dict())
+    return p
+
+
+def train(args):
+    from samplernn.runs import open_run
+    from samplernn.training import Trainer, configure_devices
+
+    options = TrainOptions(**{k: getattr(args, k) for k in TrainOptions().to_dict()})
+    configure_devices()
+    run = open_run(data_dir=args.data_dir, logdir_root=args.logdir_root, run_id=args.id,
+                   config_file=args.config_file, sample_rate=args.sample_rate, val_frac=options.val_frac,
+                   seed=options.seed, resume=args.resume, resume_from=args.resume_from,
+                   command=shlex.join(sys.argv), options=options.to_dict())
+    print(f"Run directory: {run.run_dir}")
+    Trainer(run, options).fit()
+
+
+def main(argv=None):
+    return run_main(train, build_parser().parse_args(argv))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
