@@ -35,6 +35,8 @@ class SampleRNNConfig:
     sample_rate: int = 16000
 
     def __post_init__(self):
+        if not isinstance(self.frame_sizes, (list, tuple)):
+            raise SampleRNNError(f"'frame_sizes' must be a list of integers, got {self.frame_sizes!r}")
         object.__setattr__(self, "frame_sizes", tuple(self.frame_sizes))
         _check_types(self)
         _check_values(self)

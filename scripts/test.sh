@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# Sets up .venv and runs the whole test suite. A run that collects no test fails.
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/setup_venv.sh"
+cd "$ROOT"
+status=0
+"$PYTHON" -m pytest -q tests "$@" || status=$?
+if [ "$status" -eq 5 ]; then
+  echo "error: pytest collected no tests" >&2
+  exit 1
+fi
+exit "$status"
