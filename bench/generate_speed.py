@@ -1,0 +1,78 @@
+"""Generation speed: wall seconds per generated second, for one stream and for many, after compilation.
+
+    python bench/generate_speed.py [--config_file default.config.json] [--streams 1 32] [--seconds 1]
+
+Times the second of two identical calls of `samplernn.generation.generate` (the first compiles), on an
+untrained model: the work per sample does not depend on the weights. Prints one line per stream count.
+"""
+
+import argparse
+import os
+import resource
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+
+def flops_per_sample(config):
+    """Multiply-adds x 2 of one generated sample: MLP (with lookup tables) + each frame tier's share."""
+    d, fs = config.dim, config.frame_sizes
+    mlp = fs[0] * d + 2 * d * d + d * config.q_levels  # table rows summed, two hidden layers, output
+    gates = 4 if config.rnn_type == "lstm" else 3
+    total = mlp
+    for k, size in enumerate(fs):
+        ratio = fs[0] if k == 0 else size // fs[k - 1]
+        rnn = config.num_rnn_layers * gates * 2 * d * d
+        total += (size * d + rnn + d * d * ratio) / size
+    return 2 * total
+
+
+def matmul_gflops(size=2048, repeats=10):
+    """The machine's fp32 matmul rate through TensorFlow: the bound the per-sample FLOPs are compared to."""
+    import tensorflow as tf
+
+    a = tf.random.normal((size, size))
+    tf.matmul(a, a).numpy()
+    start = time.perf_counter()
+    for _ in range(repeats):
+        b = tf.matmul(a, a)
+    b.numpy()
+    return 2 * size ** 3 * repeats / (time.perf_counter() - start) / 1e9
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--config_file", default="default.config.json")
+    p.add_argument("--streams", type=int, nargs="+", default=[1, 32])
+    p.add_argument("--seconds", type=float, default=1.0, help="seconds of audio per stream")
+    args = p.parse_args()
+
+    from samplernn.config import load_config
+    from samplernn.generation import generate
+    from samplernn.model import build_model
+
+    config = load_config(args.config_file)
+    model = build_model(config)
+    n = int(args.seconds * config.sample_rate)
+    print(f"config={args.config_file} ({model.count_params():,} params), "
+          f"{flops_per_sample(config) / 1e6:.1f} MFLOP per generated sample")
+    peak = matmul_gflops()
+    print(f"  bound: fp32 matmul here runs at {peak:.0f} GFLOP/s -> at most "
+          f"{peak * 1e9 / flops_per_sample(config):,.0f} generated samples/s")
+    for streams in args.streams:
+        generate(model, n, [1.0] * streams, q_type=config.q_type, seed=0)  # compile
+        start = time.perf_counter()
+        generate(model, n, [1.0] * streams, q_type=config.q_type, seed=1)
+        wall = time.perf_counter() - start
+        gflops = flops_per_sample(config) * n * streams / wall / 1e9
+        print(f"  {streams:4d} stream(s) x {args.seconds:g} s: {wall:.1f} s wall = {wall / args.seconds:.2f} s per "
+              f"generated second per stream, {wall / (args.seconds * streams):.3f} s per second of audio in total "
+              f"({config.sample_rate * streams * args.seconds / wall:,.0f} samples/s, {gflops:.1f} GFLOP/s)")
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"  peak RSS {rss:,.0f} MiB")
+
+
+if __name__ == "__main__":
+    main()
