@@ -20,7 +20,7 @@ def build_parser():
     p = argparse.ArgumentParser(description="Synthesize music, train a tiny SampleRNN on it, generate audio.")
     p.add_argument("--output_dir", default="demo_output", help="folder for the data, the run and the audio")
     p.add_argument("--minutes", type=positive_float, default=3.0, help="minutes of synthesized training audio")
-    p.add_argument("--num_epochs", type=positive_int, default=4, help="training epochs")
+    p.add_argument("--num_epochs", type=positive_int, default=8, help="training epochs")
     return p
 
 

@@ -5,7 +5,7 @@ import shlex
 import sys
 
 from samplernn.cli import non_negative_float, non_negative_int, positive_float, positive_int, run_main
-from samplernn.options import CHECKPOINT_POLICIES, OPTIMIZERS, TrainOptions
+from samplernn.options import CHECKPOINT_POLICIES, NAN_POLICIES, OPTIMIZERS, TrainOptions
 
 
 def build_parser():
@@ -36,6 +36,8 @@ def build_parser():
     p.add_argument("--max_generate_per_epoch", type=positive_int, help="sequences generated per epoch")
     p.add_argument("--output_file_dur", type=positive_float, help="seconds of audio generated per sequence")
     p.add_argument("--temperature", type=positive_float, nargs="+", help="sampling temperature(s), one per sequence")
+    p.add_argument("--nan_policy", choices=NAN_POLICIES,
+                   help="on a NaN/Inf loss: stop (keeping the last checkpoint) or skip the step")
     p.add_argument("--sample_rate", type=positive_int, help="override the config's sample rate (Hz)")
     p.set_defaults(**TrainOptions().to_dict())
     return p

@@ -28,10 +28,14 @@ non_negative_float = _number(float, 0.0, True, "a number >= 0")
 
 
 def run_main(body, args):
-    """Runs `body(args)`; a SampleRNNError becomes one `error:` line on stderr and exit status 2."""
+    """Runs `body(args)`; a SampleRNNError becomes one `error:` line on stderr and exit status 2,
+    Ctrl-C exit status 130 (after whatever saving `body` does on the way out)."""
     try:
         body(args)
     except SampleRNNError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
     return 0

@@ -6,6 +6,7 @@ from samplernn.errors import SampleRNNError
 
 OPTIMIZERS = ("adam", "sgd", "rmsprop")
 CHECKPOINT_POLICIES = ("Always", "Best")
+NAN_POLICIES = ("stop", "skip")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -28,6 +29,7 @@ class TrainOptions:
     max_generate_per_epoch: int = 1
     output_file_dur: float = 3.0
     temperature: tuple = (0.95,)
+    nan_policy: str = "stop"
 
     def __post_init__(self):
         object.__setattr__(self, "temperature", tuple(self.temperature))
@@ -36,6 +38,9 @@ class TrainOptions:
         if self.checkpoint_policy not in CHECKPOINT_POLICIES:
             raise SampleRNNError(f"--checkpoint_policy must be one of {', '.join(CHECKPOINT_POLICIES)}, "
                                  f"got {self.checkpoint_policy!r}")
+
+        if self.nan_policy not in NAN_POLICIES:
+            raise SampleRNNError(f"--nan_policy must be one of {', '.join(NAN_POLICIES)}, got {self.nan_policy!r}")
 
     def to_dict(self):
         d = dataclasses.asdict(self)

@@ -13,6 +13,7 @@ import tensorflow as tf
 from samplernn import checkpoints
 from samplernn.audio import write_wav
 from samplernn.data import TBPTTBatches, load_levels
+from samplernn.errors import SampleRNNError
 from samplernn.evaluation import evaluate, make_eval_step
 from samplernn.generation import generate
 from samplernn.metrics import Average, masked_sums
@@ -53,9 +54,15 @@ def make_train_step(model, optimizer):
         with tf.GradientTape() as tape:
             loss, sums, new_states = masked_sums(model, inputs, mask, states, training=True)
         grads = tape.gradient(loss, model.trainable_variables)
-        optimizer.apply(grads, model.trainable_variables)
+        # h0 has no gradient in windows that continue a carried state: leave it out of those updates.
+        used = [(g, v) for g, v in zip(grads, model.trainable_variables) if g is not None]
+        finite = tf.math.is_finite(loss)
+        for g, _ in used:
+            finite = finite & tf.reduce_all(tf.math.is_finite(g))
+        if finite:  # a NaN/Inf step never reaches the weights
+            optimizer.apply([g for g, _ in used], [v for _, v in used])
         # Truncated BPTT: the state crosses into the next window, its gradient does not.
-        return sums, tf.nest.map_structure(tf.stop_gradient, new_states)
+        return sums, tf.nest.map_structure(tf.stop_gradient, new_states), finite
     return train_step
 
 
@@ -100,12 +107,17 @@ class Trainer:
 
     def fit(self):
         """Trains up to `num_epochs`; returns the final `Progress`."""
-        saved_at = None
-        for epoch in range(self.progress.epochs_done + 1, self.options.num_epochs + 1):
-            train_avg = self._train_epoch(epoch)
-            saved_at = self._end_epoch(epoch, train_avg)
-            if self._should_stop():
-                break
+        saved_at = self.progress.step
+        try:
+            for epoch in range(self.progress.epochs_done + 1, self.options.num_epochs + 1):
+                train_avg = self._train_epoch(epoch)
+                saved_at = self._end_epoch(epoch, train_avg) or saved_at
+                if self._should_stop():
+                    break
+        except KeyboardInterrupt:
+            self.log("\nInterrupted: saving a checkpoint (press Ctrl-C again to quit at once)")
+            self._save()
+            raise
         if saved_at != self.progress.step and self.options.checkpoint_policy == "Always":
             self._save()
         return self.progress
@@ -120,7 +132,10 @@ class Trainer:
             states = None
             for window in batches.windows(b):
                 start = time.perf_counter()
-                sums, states = self.train_step(window.inputs, window.mask, None if window.reset else states)
+                sums, states, finite = self.train_step(window.inputs, window.mask, None if window.reset else states)
+                if not finite:
+                    states = self._non_finite_step(epoch)
+                    continue
                 step_avg = Average()
                 step_avg.add(sums)
                 avg.add(sums)
@@ -130,6 +145,18 @@ class Trainer:
                     tf.summary.scalar("train/bits_per_sample", step_avg.bits)
             p.file_batches_done = b + 1
         return avg
+
+    def _non_finite_step(self, epoch):
+        """Handles a step whose loss or gradients were NaN/Inf (its update was not applied)."""
+        p = self.progress
+        where = f"step {p.step + 1} (epoch {epoch})"
+        if self.options.nan_policy == "stop":
+            kept = checkpoints.latest_checkpoint(self.run.run_dir) or "none yet"
+            raise SampleRNNError(f"the loss became NaN/Inf at {where}; the update was not applied and the last "
+                                 f"checkpoint ({kept}) is kept. Try a lower --learning_rate, or "
+                                 "--nan_policy skip")
+        self.log(f"warning: NaN/Inf loss at {where}: update skipped, RNN state reset")
+        return None
 
     def _end_epoch(self, epoch, train_avg):
         """Validation, checkpoint, generation; returns the step of the checkpoint written, if any."""

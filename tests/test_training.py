@@ -1,0 +1,131 @@
+"""The training loop under faults: NaN loss, Ctrl-C, a full disk. Real Trainer, tiny model, tiny wavs."""
+
+import errno
+import json
+import os
+
+import numpy as np
+import pytest
+
+from helpers import tiny_config, write_tone
+from samplernn import checkpoints, training
+from samplernn.errors import SampleRNNError
+from samplernn.options import TrainOptions
+from samplernn.runs import open_run
+
+
+def make_run(tmp_path, resume=True):
+    data = tmp_path / "data"
+    data.mkdir(exist_ok=True)
+    for i in range(4):
+        write_tone(data / f"t{i}.wav", 0.05, freq=200 + 50 * i)
+    config_file = tmp_path / "tiny.json"
+    config_file.write_text(json.dumps(tiny_config().to_dict()))
+    return open_run(data_dir=str(data), logdir_root=str(tmp_path / "logdir"), run_id="t", config_file=str(config_file),
+                    sample_rate=None, val_frac=0.25, seed=0, resume=resume, resume_from=None, command="test",
+                    options={})
+
+
+def options(**changes):
+    return TrainOptions(**{**dict(num_epochs=1, batch_size=2, generate=False, early_stopping_patience=0), **changes})
+
+
+def weights(model):
+    return [w.numpy().copy() for w in model.weights]
+
+
+def test_nan_loss_stops_without_touching_the_weights(tmp_path, monkeypatch):
+    trainer = training.Trainer(make_run(tmp_path), options(), log=lambda *_: None)
+    before = weights(trainer.model)
+    real = training.masked_sums
+
+    def poisoned(*args, **kwargs):
+        loss, sums, states = real(*args, **kwargs)
+        return loss * np.nan, sums, states
+
+    monkeypatch.setattr(training, "masked_sums", poisoned)
+    trainer.train_step = training.make_train_step(trainer.model, trainer.optimizer)
+    with pytest.raises(SampleRNNError, match=r"NaN/Inf at step 1 \(epoch 1\)"):
+        trainer.fit()
+    for a, b in zip(before, weights(trainer.model)):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_nan_policy_skip_carries_on(tmp_path, monkeypatch):
+    logs = []
+    trainer = training.Trainer(make_run(tmp_path), options(nan_policy="skip"), log=logs.append)
+    calls = {"n": 0}
+    real_step = trainer.train_step
+
+    def every_other_step_fails(*args):
+        calls["n"] += 1
+        sums, states, finite = real_step(*args)
+        return sums, states, finite and calls["n"] % 2 == 0
+
+    trainer.train_step = every_other_step_fails
+    progress = trainer.fit()
+    assert progress.epochs_done == 1 and any("update skipped" in line for line in logs)
+
+
+def test_ctrl_c_saves_a_checkpoint_then_resume_continues(tmp_path):
+    run = make_run(tmp_path)
+    trainer = training.Trainer(run, options(num_epochs=2), log=lambda *_: None)
+    calls = {"n": 0}
+    real_step = trainer.train_step
+
+    def interrupted_on_third_call(*args):
+        calls["n"] += 1
+        if calls["n"] == 3:
+            raise KeyboardInterrupt
+        return real_step(*args)
+
+    trainer.train_step = interrupted_on_third_call
+    with pytest.raises(KeyboardInterrupt):
+        trainer.fit()
+    ckpt = checkpoints.latest_checkpoint(run.run_dir)
+    assert ckpt is not None and checkpoints.read_meta(ckpt)["step"] == 2
+    resumed = training.Trainer(make_run(tmp_path), options(num_epochs=2), log=lambda *_: None)
+    assert resumed.progress.step == 2
+    for a, b in zip(weights(trainer.model), weights(resumed.model)):
+        np.testing.assert_array_equal(a, b)
+    assert resumed.fit().epochs_done == 2
+
+
+def test_disk_full_during_checkpoint_keeps_the_previous_one(tmp_path, monkeypatch):
+    run = make_run(tmp_path)
+    training.Trainer(run, options(num_epochs=1), log=lambda *_: None).fit()
+    good = checkpoints.latest_checkpoint(run.run_dir)
+    trainer = training.Trainer(make_run(tmp_path), options(num_epochs=2), log=lambda *_: None)
+
+    def disk_full(path, *args, **kwargs):
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), path)
+
+    monkeypatch.setattr(trainer.model, "save_weights", disk_full)
+    with pytest.raises(SampleRNNError, match="No space left on device.*previous checkpoint is intact"):
+        trainer.fit()
+    assert checkpoints.latest_checkpoint(run.run_dir) == good
+    assert not [d for d in os.listdir(os.path.join(run.run_dir, "checkpoints")) if d.startswith(".tmp-")]
+    restored = training.Trainer(make_run(tmp_path), options(num_epochs=2), log=lambda *_: None)
+    assert restored.progress.epochs_done == 1
+
+
+def test_disk_full_while_writing_generated_audio_is_a_clear_error(tmp_path, monkeypatch):
+    trainer = training.Trainer(make_run(tmp_path), options(generate=True, output_file_dur=0.01),
+                               log=lambda *_: None)
+
+    def disk_full(*args, **kwargs):
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr("soundfile.write", disk_full)
+    with pytest.raises(SampleRNNError, match="cannot write wav file.*No space left"):
+        trainer.fit()
+    assert checkpoints.latest_checkpoint(trainer.run.run_dir) is not None, "the epoch's checkpoint came first"
+
+
+def test_early_stopping_says_why(tmp_path):
+    logs = []
+    trainer = training.Trainer(make_run(tmp_path), options(num_epochs=50, early_stopping_patience=1,
+                                                           learning_rate=1e-9), log=logs.append)
+    progress = trainer.fit()
+    assert progress.epochs_done < 50
+    assert any(line.startswith("Early stopping: validation loss has not improved for 1 epoch") for line in logs)
