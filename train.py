@@ -44,17 +44,19 @@ def build_parser():
 
 
 def train(args):
-    from samplernn.runs import open_run
+    from samplernn.runs import create_run_dir, open_run
     from samplernn.training import Trainer, configure_devices
 
     options = TrainOptions(**{k: getattr(args, k) for k in TrainOptions().to_dict()})
     configure_devices()
     run = open_run(data_dir=args.data_dir, logdir_root=args.logdir_root, run_id=args.id,
                    config_file=args.config_file, sample_rate=args.sample_rate, val_frac=options.val_frac,
-                   seed=options.seed, resume=args.resume, resume_from=args.resume_from,
-                   command=shlex.join(sys.argv), options=options.to_dict())
+                   seed=options.seed, resume=args.resume, resume_from=args.resume_from)
+    trainer = Trainer(run, options)  # decodes all audio first: bad files fail before anything is written
+    if run.run_dir is None:
+        create_run_dir(run, args.logdir_root, args.id, shlex.join(sys.argv), options.to_dict())
     print(f"Run directory: {run.run_dir}")
-    Trainer(run, options).fit()
+    trainer.fit()
 
 
 def main(argv=None):

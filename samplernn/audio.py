@@ -38,8 +38,8 @@ def find_audio_files(directory) -> list[str]:
 def load_audio(path, sample_rate, *, notice=print) -> np.ndarray:
     """Decodes one file to float32 (T,) in [-1, 1], mono, at `sample_rate` Hz.
 
-    Channels are averaged into mono without a notice. A file at another rate is resampled
-    (librosa.resample) and `notice` is called once with a line saying so.
+    Channels are averaged into mono and a file at another rate is resampled (librosa.resample);
+    `notice` is called with one line for each conversion.
     Raises SampleRNNError naming the file for a missing, empty, unreadable or sample-less file.
     """
     path = os.fspath(path)
@@ -53,6 +53,8 @@ def load_audio(path, sample_rate, *, notice=print) -> np.ndarray:
         frames, file_rate = _decode_pydub(path)
     if frames.shape[0] == 0:
         raise SampleRNNError(f"cannot read audio file '{path}': it contains no samples")
+    if frames.shape[1] > 1:
+        notice(f"note: mixing the {frames.shape[1]} channels of '{path}' down to mono")
     audio = frames.mean(axis=1)  # (T, C) -> (T,)
     if file_rate != sample_rate:
         import librosa  # slow to import; only resampling needs it

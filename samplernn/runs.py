@@ -40,9 +40,9 @@ def _check_same_config(saved, requested, run_dir):
                              "Use the run's config (omit --config_file) or start a new run with --no-resume")
 
 
-def open_run(*, data_dir, logdir_root, run_id, config_file, sample_rate, val_frac, seed, resume, resume_from,
-             command, options):
-    """Returns the `Run` to train: the resumed one if asked and found, else a new one (written to disk)."""
+def open_run(*, data_dir, logdir_root, run_id, config_file, sample_rate, val_frac, seed, resume, resume_from):
+    """The `Run` to train: the resumed one if asked for and found, else a new one whose `run_dir` is None
+    until `create_run_dir` writes it (so a run that fails on its input leaves nothing behind)."""
     if resume_from is not None:
         run_dir, ckpt = checkpoints.resolve_checkpoint(resume_from)
     else:
@@ -52,14 +52,18 @@ def open_run(*, data_dir, logdir_root, run_id, config_file, sample_rate, val_fra
         return _resumed_run(run_dir, ckpt, config_file, sample_rate)
     config = requested_config(config_file, sample_rate)
     train_files, val_files = split_files(list_training_files(data_dir), val_frac, seed)
-    run_dir = checkpoints.new_run_dir(logdir_root, run_id)
-    save_config(config, os.path.join(run_dir, checkpoints.CONFIG_FILE))
-    write_split(os.path.join(run_dir, SPLIT_FILE), train_files, val_files)
-    with open(os.path.join(run_dir, COMMAND_FILE), "w") as f:
+    return Run(None, config, train_files, val_files)
+
+
+def create_run_dir(run, logdir_root, run_id, command, options):
+    """Creates the new run's directory with its config, split, command line and options."""
+    run.run_dir = checkpoints.new_run_dir(logdir_root, run_id)
+    save_config(run.config, os.path.join(run.run_dir, checkpoints.CONFIG_FILE))
+    write_split(os.path.join(run.run_dir, SPLIT_FILE), run.train_files, run.val_files)
+    with open(os.path.join(run.run_dir, COMMAND_FILE), "w") as f:
         f.write(command + "\n")
-    with open(os.path.join(run_dir, OPTIONS_FILE), "w") as f:
+    with open(os.path.join(run.run_dir, OPTIONS_FILE), "w") as f:
         json.dump(options, f, indent=2)
-    return Run(run_dir, config, train_files, val_files)
 
 
 def _resumed_run(run_dir, ckpt, config_file, sample_rate):

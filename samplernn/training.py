@@ -103,10 +103,10 @@ class Trainer:
         self.val_seqs = load_levels(run.val_files, self.config, self.config.seq_len, notice=log)
         self.train_step = make_train_step(self.model, self.optimizer)
         self.eval_step = make_eval_step(self.model)
-        self.writer = tf.summary.create_file_writer(os.path.join(run.run_dir, "logs"))
 
     def fit(self):
-        """Trains up to `num_epochs`; returns the final `Progress`."""
+        """Trains up to `num_epochs` in the run's directory (which must exist); returns the final `Progress`."""
+        self.writer = tf.summary.create_file_writer(os.path.join(self.run.run_dir, "logs"))
         saved_at = self.progress.step
         try:
             for epoch in range(self.progress.epochs_done + 1, self.options.num_epochs + 1):

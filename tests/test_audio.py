@@ -49,8 +49,9 @@ def test_write_wav_to_a_missing_folder_names_the_path(tmp_path):
 def test_stereo_is_averaged_to_mono(tmp_path):
     left = tone()
     sf.write(tmp_path / "s.wav", np.stack([left, np.zeros_like(left)], axis=1), RATE, subtype="FLOAT")
-    y = load_audio(tmp_path / "s.wav", RATE)
-    assert y.ndim == 1
+    notices = []
+    y = load_audio(tmp_path / "s.wav", RATE, notice=notices.append)
+    assert y.ndim == 1 and notices == [f"note: mixing the 2 channels of '{tmp_path / 's.wav'}' down to mono"]
     np.testing.assert_allclose(y, left / 2, atol=1e-6)
 
 

@@ -11,7 +11,7 @@ from helpers import tiny_config, write_tone
 from samplernn import checkpoints, training
 from samplernn.errors import SampleRNNError
 from samplernn.options import TrainOptions
-from samplernn.runs import open_run
+from samplernn.runs import create_run_dir, open_run
 
 
 def make_run(tmp_path, resume=True):
@@ -21,9 +21,12 @@ def make_run(tmp_path, resume=True):
         write_tone(data / f"t{i}.wav", 0.05, freq=200 + 50 * i)
     config_file = tmp_path / "tiny.json"
     config_file.write_text(json.dumps(tiny_config().to_dict()))
-    return open_run(data_dir=str(data), logdir_root=str(tmp_path / "logdir"), run_id="t", config_file=str(config_file),
-                    sample_rate=None, val_frac=0.25, seed=0, resume=resume, resume_from=None, command="test",
-                    options={})
+    run = open_run(data_dir=str(data), logdir_root=str(tmp_path / "logdir"), run_id="t",
+                   config_file=str(config_file), sample_rate=None, val_frac=0.25, seed=0, resume=resume,
+                   resume_from=None)
+    if run.run_dir is None:
+        create_run_dir(run, str(tmp_path / "logdir"), "t", "test", {})
+    return run
 
 
 def options(**changes):
