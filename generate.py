@@ -22,6 +22,12 @@ def build_parser():
     p.add_argument("--seed_offset", type=non_negative_int, default=0,
                    help="start of the priming audio within --seed_audio, in samples")
     p.add_argument("--sample_rate", type=positive_int, help="sample rate of the written wavs (default: the model's)")
+    p.add_argument("--candidates", type=positive_int,
+                   help="generate this many sequences and keep the --num_seqs most likely under the model")
+    p.add_argument("--dc_removal", action=argparse.BooleanOptionalAction, default=True,
+                   help="subtract each sequence's mean (DC offset) before writing")
+    p.add_argument("--spectrogram", action=argparse.BooleanOptionalAction, default=True,
+                   help="write a spectrogram PNG beside each wav")
     return p
 
 
@@ -30,12 +36,17 @@ def output_paths(output_path, num_seqs):
     return [f"{stem}_{i}{ext or '.wav'}" for i in range(num_seqs)]
 
 
-def temperatures(values, num_seqs):
+def temperatures(values, num_seqs, candidates):
+    """One temperature per generated sequence (per candidate when ranking)."""
+    if candidates is not None and candidates < num_seqs:
+        raise SampleRNNError(f"--candidates {candidates} is less than --num_seqs {num_seqs}")
+    count = candidates or num_seqs
     if len(values) == 1:
-        return values * num_seqs
-    if len(values) != num_seqs:
-        raise SampleRNNError(f"--temperature has {len(values)} values but --num_seqs is {num_seqs}: "
-                             "give one value, or one per sequence")
+        return values * count
+    if len(values) != count:
+        raise SampleRNNError(f"--temperature has {len(values)} values but --num_seqs is {num_seqs}"
+                             f"{f' and --candidates {candidates}' if candidates else ''}: give one value, "
+                             "or one per generated sequence")
     return values
 
 
@@ -50,14 +61,12 @@ def load_seed_audio(path, offset, config, min_samples):
 
 
 def generate_files(args):
-    temps = temperatures(args.temperature, args.num_seqs)
+    temps = temperatures(args.temperature, args.num_seqs, args.candidates)
     paths = output_paths(args.output_path, args.num_seqs)
     out_dir = os.path.dirname(os.path.abspath(args.output_path))
     if not os.path.isdir(out_dir) or not os.access(out_dir, os.W_OK):
         raise SampleRNNError(f"--output_path '{args.output_path}': folder '{out_dir}' does not exist or is not writable")
-    import librosa
-
-    from samplernn.audio import write_wav
+    from samplernn.export import write_generated
     from samplernn.generation import generate
     from samplernn.runs import load_trained_model
 
@@ -65,15 +74,34 @@ def generate_files(args):
     seed_audio = None
     if args.seed_audio is not None:
         seed_audio = load_seed_audio(args.seed_audio, args.seed_offset, config, model.big_frame_size)
-    print(f"Generating {args.num_seqs} x {args.dur} s from {ckpt}")
+    print(f"Generating {len(temps)} x {args.dur} s from {ckpt}")
     audio = generate(model, int(round(args.dur * config.sample_rate)), temps, q_type=config.q_type,
                      seed_audio=seed_audio, seed=args.seed)
+    chosen, labels = rank(model, config, audio, temps, args)
     rate = args.sample_rate or config.sample_rate
-    for path, wav in zip(paths, audio):
+    for path, i in zip(paths, chosen):
+        wav = audio[i]
         if rate != config.sample_rate:
+            import librosa
+
             wav = librosa.resample(wav, orig_sr=config.sample_rate, target_sr=rate)
-        write_wav(path, wav, rate)
-        print(f"Wrote {path}")
+        line, _ = write_generated(path, wav, rate, dc_removal=args.dc_removal, spectrogram=args.spectrogram,
+                                  label=labels[i])
+        print(line)
+
+
+def rank(model, config, audio, temps, args):
+    """(indices of the sequences to write, a label per sequence); the most likely first with --candidates."""
+    labels = [f" (temperature {t:g})" for t in temps]
+    if args.candidates is None:
+        return list(range(len(audio))), labels
+    from samplernn.evaluation import score_audio
+
+    bits = score_audio(model, config, audio)
+    order = sorted(range(len(audio)), key=lambda i: bits[i])
+    for i in order:
+        print(f"candidate {i}: {bits[i]:.3f} bits/sample{labels[i]}{' (kept)' if i in order[:args.num_seqs] else ''}")
+    return order[:args.num_seqs], [f"{label}, {b:.3f} bits/sample" for label, b in zip(labels, bits)]
 
 
 def main(argv=None):

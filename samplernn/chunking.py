@@ -11,10 +11,9 @@ import numpy as np
 
 from samplernn.audio import load_audio, write_wav
 from samplernn.errors import SampleRNNError
+from samplernn.quality import silence_fraction
 
-SILENCE_WINDOW_MS = 20  # the silence test measures the level of each 20 ms window of a chunk
 SILENT_FRACTION = 0.5  # a chunk is silent when more than this fraction of its windows is below the threshold
-_FLOOR_RMS = 1e-10  # digital silence measures -200 dBFS instead of -inf
 
 
 def chunk_audio(audio, sample_rate, chunk_length_ms, overlap_ms) -> list[np.ndarray]:
@@ -48,12 +47,7 @@ def _chunk_samples(sample_rate, chunk_length_ms, overlap_ms):
 def is_silent(chunk, sample_rate, threshold_db) -> bool:
     """True when more than SILENT_FRACTION of the chunk's SILENCE_WINDOW_MS windows have an RMS level
     below `threshold_db` dBFS (20 * log10(rms): a full-scale square wave is 0 dBFS, a sine -3 dBFS)."""
-    window = max(1, round(SILENCE_WINDOW_MS * sample_rate / 1000))
-    num_windows = max(1, len(chunk) // window)  # a chunk shorter than one window is one window
-    frames = np.asarray(chunk[:num_windows * window], dtype=np.float64).reshape(num_windows, -1)  # (N, window)
-    rms = np.sqrt(np.mean(np.square(frames), axis=1))  # (N,)
-    level_db = 20.0 * np.log10(np.maximum(rms, _FLOOR_RMS))  # (N,)
-    return bool(np.mean(level_db < threshold_db) > SILENT_FRACTION)
+    return silence_fraction(chunk, sample_rate, threshold_db) > SILENT_FRACTION
 
 
 def chunk_files(input_paths, output_dir, *, sample_rate, chunk_length_ms, overlap_ms, silence_threshold_db,

@@ -2,8 +2,9 @@
 
 import tensorflow as tf
 
-from samplernn.data import TBPTTBatches
+from samplernn.data import TBPTTBatches, load_levels
 from samplernn.metrics import Average, masked_sums
+from samplernn.quantization import quantize
 
 
 def make_eval_step(model):
@@ -15,15 +16,36 @@ def make_eval_step(model):
 
 
 def evaluate(model, sequences, config, batch_size, eval_step=None):
-    """Mean bits/sample and accuracy over all samples of `sequences` (int level arrays)."""
+    """Bits/sample and accuracy of `sequences` (int level arrays), each from a fresh state.
+
+    Returns (mean over all samples, list of one `Average` per sequence).
+    """
     eval_step = eval_step or make_eval_step(model)
     batches = TBPTTBatches(sequences, config, batch_size)
-    total = Average()
-    for b in range(len(batches.file_batches)):
+    total, per_file = Average(), [Average() for _ in sequences]
+    for b, file_batch in enumerate(batches.file_batches):
         states = None
         for window in batches.windows(b):
             if window.reset:
                 states = model.initial_states(window.inputs.shape[0])
             sums, states = eval_step(window.inputs, window.mask, states)
             total.add(sums)
-    return total
+            for row, index in enumerate(file_batch):
+                per_file[index].add(sums, row)
+    return total, per_file
+
+
+def evaluate_files(model, config, paths, batch_size, notice=print):
+    """Evaluates audio files; returns a JSON-ready dict with the mean and one entry per file."""
+    sequences = load_levels(paths, config, min_length=1, notice=notice)
+    total, per_file = evaluate(model, sequences, config, batch_size)
+    return {"bits_per_sample": total.bits, "accuracy": total.accuracy, "samples": int(total.count),
+            "files": [{"path": path, "bits_per_sample": avg.bits, "accuracy": avg.accuracy, "samples": int(avg.count)}
+                      for path, avg in zip(paths, per_file)]}
+
+
+def score_audio(model, config, audio, batch_size=32):
+    """Bits/sample of each generated sequence (N, T) under the model: lower is more likely."""
+    sequences = [quantize(row, config.q_type, config.q_levels) for row in audio]
+    _, per_sequence = evaluate(model, sequences, config, batch_size)
+    return [avg.bits for avg in per_sequence]

@@ -3,6 +3,7 @@
 import math
 
 import keras
+import numpy as np
 from keras import ops
 
 LN2 = math.log(2.0)
@@ -11,27 +12,31 @@ LN2 = math.log(2.0)
 def masked_sums(model, inputs, mask, states, training):
     """Teacher-forced pass over one window.
 
-    Returns (mean NLL in nats over unmasked targets, (sum of NLL nats, correct count, target count), new states).
+    Returns (mean NLL in nats over unmasked targets, per-row sums (NLL nats (B,), correct (B,), targets (B,)),
+    new states).
     """
     logits, new_states = model(inputs, states=states, training=training)  # (B, L, q_levels)
     targets = inputs[:, model.big_frame_size:]  # (B, L)
     nll = keras.losses.sparse_categorical_crossentropy(targets, logits, from_logits=True)  # (B, L) nats
-    count = ops.sum(mask)
-    nll_sum = ops.sum(nll * mask)
+    count = ops.sum(mask, axis=1)
+    nll_sum = ops.sum(nll * mask, axis=1)
     hits = ops.cast(ops.equal(ops.cast(ops.argmax(logits, axis=-1), targets.dtype), targets), "float32")
-    correct = ops.sum(hits * mask)
-    return nll_sum / ops.maximum(count, 1.0), (nll_sum, correct, count), new_states
+    correct = ops.sum(hits * mask, axis=1)
+    return ops.sum(nll_sum) / ops.maximum(ops.sum(count), 1.0), (nll_sum, correct, count), new_states
 
 
 class Average:
-    """Running bits/sample and accuracy from the sums of `masked_sums`."""
+    """Running bits/sample and accuracy from (some rows of) the sums of `masked_sums`."""
 
     def __init__(self):
         self.nll, self.correct, self.count = 0.0, 0.0, 0.0
 
-    def add(self, sums):
-        nll, correct, count = (float(x) for x in sums)
-        self.nll, self.correct, self.count = self.nll + nll, self.correct + correct, self.count + count
+    def add(self, sums, row=None):
+        """Adds every row of `sums`, or only `row`."""
+        nll, correct, count = (np.asarray(x) if row is None else np.asarray(x)[row] for x in sums)
+        self.nll += float(np.sum(nll))
+        self.correct += float(np.sum(correct))
+        self.count += float(np.sum(count))
 
     @property
     def bits(self):

@@ -2,6 +2,7 @@
 audio generated at the end of each epoch. The loop knows the model only through `masked_sums`."""
 
 import dataclasses
+import json
 import os
 import sys
 import time
@@ -11,13 +12,17 @@ import numpy as np
 import tensorflow as tf
 
 from samplernn import checkpoints
-from samplernn.audio import write_wav
 from samplernn.data import TBPTTBatches, load_levels
 from samplernn.errors import SampleRNNError
 from samplernn.evaluation import evaluate, make_eval_step
+from samplernn.export import write_generated
 from samplernn.generation import generate
 from samplernn.metrics import Average, masked_sums
 from samplernn.model import build_model
+from samplernn.plots import save_learning_curve
+
+HISTORY_FILE = "history.json"
+
 
 @dataclasses.dataclass
 class Progress:
@@ -161,7 +166,7 @@ class Trainer:
     def _end_epoch(self, epoch, train_avg):
         """Validation, checkpoint, generation; returns the step of the checkpoint written, if any."""
         p, opts = self.progress, self.options
-        val = evaluate(self.model, self.val_seqs, self.config, opts.batch_size, self.eval_step)
+        val, _ = evaluate(self.model, self.val_seqs, self.config, opts.batch_size, self.eval_step)
         improved = p.best_val_bits is None or val.bits < p.best_val_bits
         p.epochs_done, p.file_batches_done = epoch, 0
         if improved:
@@ -171,6 +176,7 @@ class Trainer:
         self.log(f"Epoch {epoch}/{opts.num_epochs}: training {train_avg.bits:.3f} bits/sample, validation "
                  f"{val.bits:.3f} bits/sample, validation accuracy {val.accuracy:.3f}"
                  f"{' (best)' if improved else ''}")
+        self._record_history(train_avg.bits, val.bits, epoch)
         with self.writer.as_default(step=p.step):
             tf.summary.scalar("validation/bits_per_sample", val.bits)
             tf.summary.scalar("validation/accuracy", val.accuracy)
@@ -210,7 +216,21 @@ class Trainer:
         os.makedirs(out_dir, exist_ok=True)
         for i, (wav, temp) in enumerate(zip(audio, temps)):
             path = os.path.join(out_dir, f"epoch_{epoch:04d}_{i}.wav")
-            write_wav(path, wav, cfg.sample_rate)
-            self.log(f"Generated {path} (temperature {temp})")
-        with self.writer.as_default(step=self.progress.step):
-            tf.summary.audio("generated", np.asarray(audio)[..., None], cfg.sample_rate, max_outputs=n)
+            line, _ = write_generated(path, wav, cfg.sample_rate, label=f" (temperature {temp:g})")
+            self.log(line)
+            with self.writer.as_default(step=self.progress.step):
+                tf.summary.audio(f"generated/{i}", np.asarray(wav)[None, :, None], cfg.sample_rate)
+                png = tf.io.decode_png(tf.io.read_file(os.path.splitext(path)[0] + ".png"), channels=3)
+                tf.summary.image(f"spectrogram/{i}", png[None])
+
+    def _record_history(self, train_bits, val_bits, epoch):
+        """Appends the epoch to history.json and redraws learning_curve.png in the run dir."""
+        path = os.path.join(self.run.run_dir, HISTORY_FILE)
+        history = []
+        if os.path.isfile(path):
+            with open(path) as f:
+                history = [h for h in json.load(f) if h["epoch"] < epoch]
+        history.append({"epoch": epoch, "step": self.progress.step, "train_bits": train_bits, "val_bits": val_bits})
+        with open(path, "w") as f:
+            json.dump(history, f, indent=1)
+        save_learning_curve(os.path.join(self.run.run_dir, "learning_curve.png"), history)

@@ -7,7 +7,8 @@ import pytest
 import soundfile as sf
 
 import chunk_audio
-from samplernn.chunking import SILENCE_WINDOW_MS, chunk_audio as cut, chunk_files, is_silent
+from samplernn.chunking import chunk_audio as cut, chunk_files, is_silent
+from samplernn.quality import SILENCE_WINDOW_MS
 from samplernn.errors import SampleRNNError
 
 RATE = 8000

@@ -13,7 +13,7 @@ import soundfile as sf
 from helpers import tiny_config, write_tone
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-SCRIPTS = ["chunk_audio.py", "train.py", "generate.py"]
+SCRIPTS = ["chunk_audio.py", "train.py", "generate.py", "evaluate.py"]
 
 
 def run_script(script, *args, cwd=None):
@@ -80,6 +80,22 @@ def test_chunk_train_resume_generate(tmp_path):
     for i in range(2):
         audio, rate = sf.read(tmp_path / "out" / f"gen_{i}.wav")
         assert rate == 8000 and len(audio) == 2000
+        assert (tmp_path / "out" / f"gen_{i}.png").stat().st_size > 0, "a spectrogram beside every wav"
+    assert (run_dir / "learning_curve.png").exists()
+    assert [h["epoch"] for h in json.loads((run_dir / "history.json").read_text())] == [1, 2]
+
+    ranked = run_script("generate.py", "--checkpoint_path", run_dir, "--output_path", tmp_path / "out" / "best.wav",
+                        "--num_seqs", 1, "--candidates", 3, "--dur", 0.1, "--seed", 5, "--no-spectrogram")
+    assert ranked.returncode == 0, ranked.stderr
+    bits = [float(b) for b in re.findall(r"candidate \d: ([\d.]+) bits/sample", ranked.stdout)]
+    assert len(bits) == 3 and bits == sorted(bits) and ranked.stdout.count("(kept)") == 1
+    assert not (tmp_path / "out" / "best_0.png").exists()
+
+    evaluated = run_script("evaluate.py", "--checkpoint_path", run_dir, "--data_dir", data, "--json")
+    assert evaluated.returncode == 0, evaluated.stderr
+    result = json.loads(evaluated.stdout)
+    assert len(result["files"]) == 7 and 0 < result["bits_per_sample"] < 8
+    assert result["samples"] == sum(f["samples"] for f in result["files"])
 
     other = tmp_path / "other.json"
     other.write_text(json.dumps(tiny_config(dim=8).to_dict()))
