@@ -15,31 +15,7 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
-
-def flops_per_sample(config):
-    """Multiply-adds x 2 of one generated sample: MLP (with lookup tables) + each frame tier's share."""
-    d, fs = config.dim, config.frame_sizes
-    mlp = fs[0] * d + 2 * d * d + d * config.q_levels  # table rows summed, two hidden layers, output
-    gates = 4 if config.rnn_type == "lstm" else 3
-    total = mlp
-    for k, size in enumerate(fs):
-        ratio = fs[0] if k == 0 else size // fs[k - 1]
-        rnn = config.num_rnn_layers * gates * 2 * d * d
-        total += (size * d + rnn + d * d * ratio) / size
-    return 2 * total
-
-
-def matmul_gflops(size=2048, repeats=10):
-    """The machine's fp32 matmul rate through TensorFlow: the bound the per-sample FLOPs are compared to."""
-    import tensorflow as tf
-
-    a = tf.random.normal((size, size))
-    tf.matmul(a, a).numpy()
-    start = time.perf_counter()
-    for _ in range(repeats):
-        b = tf.matmul(a, a)
-    b.numpy()
-    return 2 * size ** 3 * repeats / (time.perf_counter() - start) / 1e9
+from flops import flops_per_sample, matmul_gflops  # noqa: E402
 
 
 def main():

@@ -8,7 +8,8 @@ from samplernn.quantization import quantize
 
 
 def make_eval_step(model):
-    @tf.function(reduce_retracing=True)
+    # Shapes stay exact (no reduce_retracing): the GRU unrolls the static number of frames per window.
+    @tf.function
     def eval_step(inputs, mask, states):
         _, sums, new_states = masked_sums(model, inputs, mask, states, training=False)
         return sums, new_states

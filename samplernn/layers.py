@@ -7,9 +7,19 @@ whole sequence and `step` advances one frame (or one sample) for generation, wit
 import keras
 from keras import ops
 
+from samplernn.backend import xla
+from samplernn.recurrence import GRU
+
 # Above this many levels, building the [frame_size, q_levels, dim] lookup tables costs more than the
 # plain convolution over embedded samples for a typical batch, so SampleMLP falls back to the latter.
 MAX_TABLE_Q_LEVELS = 4096
+
+
+@xla
+def _sum_table_rows(tables, samples):
+    """tables (fs, q, dim), samples (B, L + fs - 1) int -> (B, L, dim): sum over k of tables[k][samples[:, t + k]]."""
+    fs = tables.shape[0]
+    return sum(ops.take(tables[k], samples[:, k:k - fs + 1 if k < fs - 1 else None], axis=0) for k in range(fs))
 
 
 def _normalise(v, gain, axes):
@@ -66,10 +76,12 @@ class FrameRNN(keras.layers.Layer):
         self.frame_size, self.ratio, self.dim = frame_size, ratio, dim
         self.rnn_type, self.num_rnn_layers, self.skip_conn = rnn_type, num_rnn_layers, skip_conn
         self.rnn_dropout, self.weight_norm, self.learn_h0 = rnn_dropout, weight_norm, learn_h0
-        rnn_class = {"gru": keras.layers.GRU, "lstm": keras.layers.LSTM}[rnn_type]
         self.input_proj = Linear(dim, weight_norm=weight_norm, name="input_proj")
-        self.rnns = [rnn_class(dim, return_sequences=True, return_state=True, dropout=rnn_dropout,
-                               name=f"rnn_{i}") for i in range(num_rnn_layers)]
+        if rnn_type == "gru":
+            self.rnns = [GRU(dim, dropout=rnn_dropout, name=f"rnn_{i}") for i in range(num_rnn_layers)]
+        else:
+            self.rnns = [keras.layers.LSTM(dim, return_sequences=True, return_state=True, dropout=rnn_dropout,
+                                           name=f"rnn_{i}") for i in range(num_rnn_layers)]
         # Skip connections (Graves, 2013): every layer after the first also sees the tier input, and the
         # tier output is the sum of per-layer linear maps of all layers' outputs.
         self.skip_projs = [Linear(dim, weight_norm=weight_norm, name=f"skip_proj_{i}")
@@ -115,7 +127,11 @@ class FrameRNN(keras.layers.Layer):
         h, outputs, new_states = x, [], []
         for i, rnn in enumerate(self.rnns):
             layer_in = ops.concatenate([h, x], axis=-1) if self.skip_conn and i > 0 else h
-            h, *state = rnn(layer_in, initial_state=self._layer_state(states, i), training=training)
+            if self.rnn_type == "gru":
+                h, last = rnn(layer_in, self._layer_state(states, i), training=training)
+                state = [last]
+            else:
+                h, *state = rnn(layer_in, initial_state=self._layer_state(states, i), training=training)
             outputs.append(h)
             new_states.extend(state)
         out = self.upsample(self._merge(x, outputs))  # (B, T, ratio * dim)
@@ -130,7 +146,8 @@ class FrameRNN(keras.layers.Layer):
         h, outputs, new_states = x, [], []
         for i, rnn in enumerate(self.rnns):
             layer_in = ops.concatenate([h, x], axis=-1) if self.skip_conn and i > 0 else h
-            h, state = rnn.cell(layer_in, self._layer_state(states, i), training=False)
+            step = rnn.step if self.rnn_type == "gru" else rnn.cell
+            h, state = step(layer_in, self._layer_state(states, i))
             outputs.append(h)
             new_states.extend(state)
         out = self.upsample(self._merge(x, outputs))  # (B, ratio * dim)
@@ -191,14 +208,11 @@ class SampleMLP(keras.layers.Layer):
 
     def call(self, samples, conditioning):
         """samples (B, L + frame_size - 1) int levels, conditioning (B, L, dim) -> logits (B, L, q_levels)."""
-        fs = self.frame_size
         if self.q_levels > MAX_TABLE_Q_LEVELS:
             h = ops.conv(self.embedding(samples), self._window_kernel(), padding="valid")  # (B, L, dim)
         else:
-            tables = self.lookup_tables()
             # Offset k sees samples[t + k] for output t: a slice of length L starting at k.
-            h = sum(ops.take(tables[k], samples[:, k:k - fs + 1 if k < fs - 1 else None], axis=0)
-                    for k in range(fs))  # (B, L, dim)
+            h = _sum_table_rows(self.lookup_tables(), samples)  # (B, L, dim)
         return self._head(h + conditioning)
 
     def step(self, tables, window, conditioning):

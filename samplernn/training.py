@@ -54,7 +54,8 @@ def make_optimizer(options):
 
 
 def make_train_step(model, optimizer):
-    @tf.function(reduce_retracing=True)
+    # Shapes stay exact (no reduce_retracing): the GRU unrolls the static number of frames per window.
+    @tf.function
     def train_step(inputs, mask, states):
         with tf.GradientTape() as tape:
             loss, sums, new_states = masked_sums(model, inputs, mask, states, training=True)

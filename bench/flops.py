@@ -1,0 +1,36 @@
+"""FLOP counts of the model and the machine's matmul rate: the physical bound the benches compare to."""
+
+import time
+
+
+def flops_per_sample(config):
+    """FLOPs (2 x multiply-adds) of one sample's forward pass with the MLP's lookup tables: the MLP plus each
+    frame tier's share (one tier step per `frame_size` samples). The same count holds for generation."""
+    d, fs = config.dim, config.frame_sizes
+    mlp = fs[0] * d + 2 * d * d + d * config.q_levels  # table rows summed, two hidden layers, output
+    gates = 4 if config.rnn_type == "lstm" else 3
+    total = mlp
+    for k, size in enumerate(fs):
+        ratio = fs[0] if k == 0 else size // fs[k - 1]
+        rnn = config.num_rnn_layers * gates * 2 * d * d
+        total += (size * d + rnn + d * d * ratio) / size
+    return 2 * total
+
+
+def training_flops_per_sample(config, batch_size):
+    """Forward + backward (about 3x the forward), plus building the MLP's tables once per step."""
+    tables = 2 * config.frame_sizes[0] * config.q_levels * config.emb_size * config.dim
+    return 3 * flops_per_sample(config) + 3 * tables / (batch_size * config.seq_len)
+
+
+def matmul_gflops(size=2048, repeats=10):
+    """The machine's fp32 matmul rate through TensorFlow."""
+    import tensorflow as tf
+
+    a = tf.random.normal((size, size))
+    tf.matmul(a, a).numpy()
+    start = time.perf_counter()
+    for _ in range(repeats):
+        b = tf.matmul(a, a)
+    b.numpy()
+    return 2 * size ** 3 * repeats / (time.perf_counter() - start) / 1e9

@@ -1,0 +1,65 @@
+"""The hand-written GRU equals keras.layers.GRU(reset_after=True) with the same weights: outputs, final state
+and every gradient, across a chunk boundary."""
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from samplernn import recurrence
+from samplernn.recurrence import GRU
+
+TOL = dict(rtol=1e-4, atol=1e-5)  # float32, different summation orders
+
+
+def twin_layers(input_dim, units):
+    ours = GRU(units)
+    ours.build((None, None, input_dim))
+    ref = keras.layers.GRU(units, return_sequences=True, return_state=True)
+    ref.build((None, None, input_dim))
+    rng = np.random.default_rng(0)
+    for w in ours.weights:
+        w.assign(rng.normal(0, 0.3, w.shape).astype(np.float32))
+    ref.set_weights([w.numpy() for w in ours.weights])  # same layout: kernel, recurrent_kernel, bias
+    return ours, ref
+
+
+@pytest.mark.parametrize("steps", [5, recurrence.CHUNK + 6])
+def test_gru_matches_keras_gru_forward_and_gradients(steps):
+    ours, ref = twin_layers(input_dim=6, units=4)
+    rng = np.random.default_rng(1)
+    x = tf.constant(rng.normal(size=(3, steps, 6)).astype(np.float32))
+    h0 = tf.constant(rng.normal(size=(3, 4)).astype(np.float32))
+    weights = rng.normal(size=(3, steps, 4)).astype(np.float32)  # a loss that weighs every output differently
+
+    def run(layer, call):
+        with tf.GradientTape() as tape:
+            tape.watch([x, h0])
+            out, last = call(layer)
+            loss = tf.reduce_sum(out * weights) + tf.reduce_sum(last ** 2)
+        grads = tape.gradient(loss, [x, h0] + [w.value for w in layer.weights])
+        return out, last, grads
+
+    out, last, grads = run(ours, lambda layer: layer(x, [h0]))
+    ref_out, ref_last, ref_grads = run(ref, lambda layer: layer(x, initial_state=[h0]))
+    np.testing.assert_allclose(out, ref_out, **TOL)
+    np.testing.assert_allclose(last, ref_last, **TOL)
+    for name, g, rg in zip(["x", "h0", "kernel", "recurrent_kernel", "bias"], grads, ref_grads):
+        np.testing.assert_allclose(g, rg, err_msg=name, **TOL)
+
+
+def test_gru_step_matches_the_sequence():
+    ours, _ = twin_layers(input_dim=6, units=4)
+    rng = np.random.default_rng(2)
+    x = rng.normal(size=(2, 7, 6)).astype(np.float32)
+    h = rng.normal(size=(2, 4)).astype(np.float32)
+    out, _ = ours(x, [h])
+    for t in range(7):
+        h, _ = ours.step(x[:, t], [h])
+        np.testing.assert_allclose(h, out[:, t], **TOL)
+
+
+def test_gru_config_round_trip():
+    layer = GRU(8, dropout=0.25, name="g")
+    again = GRU.from_config(layer.get_config())
+    assert (again.units, again.dropout, again.name) == (8, 0.25, "g")
