@@ -38,6 +38,8 @@ def build_parser():
     p.add_argument("--temperature", type=positive_float, nargs="+", help="sampling temperature(s), one per sequence")
     p.add_argument("--nan_policy", choices=NAN_POLICIES,
                    help="on a NaN/Inf loss: stop (keeping the last checkpoint) or skip the step")
+    p.add_argument("--accumulate_steps", type=positive_int,
+                   help="run each batch as N micro-batches and sum their gradients (less memory, same update)")
     p.add_argument("--sample_rate", type=positive_int, help="override the config's sample rate (Hz)")
     p.set_defaults(**TrainOptions().to_dict())
     return p

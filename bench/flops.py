@@ -34,3 +34,29 @@ def matmul_gflops(size=2048, repeats=10):
         b = tf.matmul(a, a)
     b.numpy()
     return 2 * size ** 3 * repeats / (time.perf_counter() - start) / 1e9
+
+
+def weight_bytes_per_sample(config):
+    """fp32 bytes of weights one stream reads per generated sample: each tier's weights once per its step.
+
+    One stream is a matrix-vector product per layer, so it is bound by memory bandwidth, not FLOPs."""
+    d, fs = config.dim, config.frame_sizes
+    params = fs[0] * d + 2 * d * d + d * config.q_levels
+    gates = 4 if config.rnn_type == "lstm" else 3
+    for k, size in enumerate(fs):
+        ratio = fs[0] if k == 0 else size // fs[k - 1]
+        params += (size * d + config.num_rnn_layers * gates * 2 * d * d + d * d * ratio) / size
+    return 4 * params
+
+
+def memory_gbps(megabytes=256, repeats=5):
+    """Memory read bandwidth: the best of `repeats` sums over an array far larger than the caches."""
+    import numpy as np
+
+    a = np.ones(megabytes * 2 ** 20 // 4, np.float32)
+    best = float("inf")
+    for _ in range(repeats):
+        start = time.perf_counter()
+        a.sum()
+        best = min(best, time.perf_counter() - start)
+    return a.nbytes / best / 1e9

@@ -15,7 +15,7 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
-from flops import flops_per_sample, matmul_gflops  # noqa: E402
+from flops import flops_per_sample, matmul_gflops, memory_gbps, weight_bytes_per_sample  # noqa: E402
 
 
 def main():
@@ -37,6 +37,10 @@ def main():
     peak = matmul_gflops()
     print(f"  bound: fp32 matmul here runs at {peak:.0f} GFLOP/s -> at most "
           f"{peak * 1e9 / flops_per_sample(config):,.0f} generated samples/s")
+    bandwidth, weight_bytes = memory_gbps(), weight_bytes_per_sample(config)
+    print(f"  bound for one stream: {weight_bytes / 1e6:.1f} MB of weights read per sample at the {bandwidth:.0f} GB/s "
+          f"memory bandwidth measured here -> at most {bandwidth * 1e9 / weight_bytes:,.0f} samples/s "
+          f"({config.sample_rate * weight_bytes / bandwidth / 1e9:.1f} s per generated second), less what the caches hold")
     for streams in args.streams:
         generate(model, n, [1.0] * streams, q_type=config.q_type, seed=0)  # compile
         start = time.perf_counter()

@@ -2,7 +2,7 @@
 
     python bench/kill_soak.py [--kills 20] [--work /tmp/kill_soak]
 
-Each round starts `train.py` (resuming), kills it with SIGKILL after a random 5-15 s (during a step, a
+Each round starts `train.py` (resuming), kills it with SIGKILL after a random 8-20 s (during a step, a
 validation, a generation or a checkpoint write), then checks that the run's `latest` checkpoint is
 complete and loadable. The next round must report "Resuming from" that checkpoint. Prints one line per
 kill with the last loss before the kill and the first loss after the resume, then the tally.
@@ -31,7 +31,7 @@ def make_data(work):
         make_demo_dataset(data, minutes=0.2, sample_rate=8000, chunk_seconds=1.0)
     config = os.path.join(work, "config.json")
     with open(config, "w") as f:
-        json.dump({"seq_len": 256, "frame_sizes": [4, 16], "dim": 64, "num_rnn_layers": 1, "q_levels": 64,
+        json.dump({"seq_len": 256, "frame_sizes": [4, 16], "dim": 32, "num_rnn_layers": 1, "q_levels": 64,
                    "emb_size": 16, "sample_rate": 8000}, f)
     return data, config
 
@@ -71,7 +71,7 @@ def main():
            "--early_stopping_patience", "0", "--max_checkpoints", "3"]
     survived, previous_last_loss, previous_ckpt = 0, None, None
     for kill in range(1, args.kills + 1):
-        out = run_until_killed(cmd, random.uniform(5.0, 15.0))
+        out = run_until_killed(cmd, random.uniform(8.0, 20.0))
         losses = [float(x) for x in STEP_LINE.findall(out)]
         resumed = re.search(r"Resuming from (\S+)", out)
         ok = previous_ckpt is None or (resumed is not None and resumed.group(1) == previous_ckpt[0])

@@ -116,41 +116,45 @@ class FrameRNN(keras.layers.Layer):
             return outputs[-1]
         return sum(proj(h) for proj, h in zip(self.skip_projs, outputs))
 
+    def _sequence_layer(self, i, layer_in, state, training):
+        """Layer i over a whole sequence -> (outputs, new state list)."""
+        rnn = self.rnns[i]
+        if self.rnn_type == "gru":
+            h, last = rnn(layer_in, state, training=training)
+            return h, [last]
+        h, *new_state = rnn(layer_in, initial_state=state, training=training)
+        return h, new_state
+
+    def _step_layer(self, i, layer_in, state, training):
+        """Layer i for one time step -> (output, new state list)."""
+        rnn = self.rnns[i]
+        return rnn.step(layer_in, state) if self.rnn_type == "gru" else rnn.cell(layer_in, state)
+
+    def _stack(self, frames, conditioning, states, run_layer, training):
+        """Input projection, the RNN layers (with skip connections), upsampling; any leading axes."""
+        x = self.input_proj(frames)
+        if conditioning is not None:
+            x = x + conditioning
+        h, outputs, new_states = x, [], []
+        for i in range(self.num_rnn_layers):
+            layer_in = ops.concatenate([h, x], axis=-1) if self.skip_conn and i > 0 else h
+            h, state = run_layer(i, layer_in, self._layer_state(states, i), training)
+            outputs.append(h)
+            new_states.extend(state)
+        return self.upsample(self._merge(x, outputs)), new_states  # (..., ratio * dim)
+
     def call(self, frames, conditioning, states, training=None):
         """frames (B, T, frame_size) float, conditioning (B, T, dim) or None, states: list of (B, dim).
 
         Returns (upsampled (B, T * ratio, dim), new states).
         """
-        x = self.input_proj(frames)
-        if conditioning is not None:
-            x = x + conditioning
-        h, outputs, new_states = x, [], []
-        for i, rnn in enumerate(self.rnns):
-            layer_in = ops.concatenate([h, x], axis=-1) if self.skip_conn and i > 0 else h
-            if self.rnn_type == "gru":
-                h, last = rnn(layer_in, self._layer_state(states, i), training=training)
-                state = [last]
-            else:
-                h, *state = rnn(layer_in, initial_state=self._layer_state(states, i), training=training)
-            outputs.append(h)
-            new_states.extend(state)
-        out = self.upsample(self._merge(x, outputs))  # (B, T, ratio * dim)
+        out, new_states = self._stack(frames, conditioning, states, self._sequence_layer, training)
         batch, steps = ops.shape(out)[0], ops.shape(out)[1]
         return ops.reshape(out, (batch, steps * self.ratio, self.dim)), new_states
 
     def step(self, frame, conditioning, states):
         """One frame: frame (B, frame_size) float, conditioning (B, dim) or None -> ((B, ratio, dim), states)."""
-        x = self.input_proj(frame)
-        if conditioning is not None:
-            x = x + conditioning
-        h, outputs, new_states = x, [], []
-        for i, rnn in enumerate(self.rnns):
-            layer_in = ops.concatenate([h, x], axis=-1) if self.skip_conn and i > 0 else h
-            step = rnn.step if self.rnn_type == "gru" else rnn.cell
-            h, state = step(layer_in, self._layer_state(states, i))
-            outputs.append(h)
-            new_states.extend(state)
-        out = self.upsample(self._merge(x, outputs))  # (B, ratio * dim)
+        out, new_states = self._stack(frame, conditioning, states, self._step_layer, False)
         return ops.reshape(out, (-1, self.ratio, self.dim)), new_states
 
     def get_config(self):
@@ -171,7 +175,10 @@ class SampleMLP(keras.layers.Layer):
         super().__init__(**kwargs)
         self.frame_size, self.dim, self.q_levels, self.emb_size = frame_size, dim, q_levels, emb_size
         self.weight_norm = weight_norm
-        self.embedding = keras.layers.Embedding(q_levels, emb_size, name="embedding")
+        # Unit-variance embeddings, as in the reference code (Keras' default is uniform +-0.05), so the
+        # first layer's response to the previous samples starts at the scale of the conditioning.
+        self.embedding = keras.layers.Embedding(q_levels, emb_size, name="embedding",
+                                                embeddings_initializer=keras.initializers.RandomNormal(stddev=1.0))
         self.hidden = [Linear(dim, weight_norm=weight_norm, kernel_initializer="he_uniform", name=f"hidden_{i}")
                        for i in range(2)]
         self.output_proj = Linear(q_levels, weight_norm=weight_norm, name="output_proj")

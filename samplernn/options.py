@@ -30,6 +30,7 @@ class TrainOptions:
     output_file_dur: float = 3.0
     temperature: tuple = (0.95,)
     nan_policy: str = "stop"
+    accumulate_steps: int = 1
 
     def __post_init__(self):
         object.__setattr__(self, "temperature", tuple(self.temperature))
@@ -39,6 +40,9 @@ class TrainOptions:
             raise SampleRNNError(f"--checkpoint_policy must be one of {', '.join(CHECKPOINT_POLICIES)}, "
                                  f"got {self.checkpoint_policy!r}")
 
+        if self.accumulate_steps > self.batch_size:
+            raise SampleRNNError(f"--accumulate_steps ({self.accumulate_steps}) cannot exceed --batch_size "
+                                 f"({self.batch_size}): each micro-batch needs at least one file")
         if self.nan_policy not in NAN_POLICIES:
             raise SampleRNNError(f"--nan_policy must be one of {', '.join(NAN_POLICIES)}, got {self.nan_policy!r}")
 

@@ -6,7 +6,8 @@ forward + backward): 6.9 s. This layer does the same in 1.5 s (bench: `bench/tra
 - the input projection of all time steps is one matmul, hoisted out of the time loop;
 - the backward pass through time is written by hand (`_gru_sequence`'s gradient), so the recurrent kernel's
   gradient is one matmul over all steps instead of one outer product accumulated per step;
-- the time loop is unrolled in chunks of `CHUNK` steps and, on TensorFlow, compiled with XLA.
+- the time loop is unrolled in chunks of `CHUNK` steps and, on TensorFlow, compiled with XLA (for layers of
+  at least `MIN_XLA_UNITS` units).
 """
 
 import keras
@@ -14,8 +15,10 @@ from keras import ops
 
 from samplernn.backend import xla
 
-# Time steps per compiled, unrolled chunk; longer sequences (e.g. priming on a long seed) run chunk by chunk.
+# Time steps per unrolled chunk; longer sequences (e.g. priming on a long seed) run chunk by chunk.
 CHUNK = 64
+# Below this many units compiling takes longer than it saves (tiny test models): the same code runs unfused.
+MIN_XLA_UNITS = 64
 
 
 def _split_gates(x, units):
@@ -32,7 +35,6 @@ def _gru_step(xp_t, h, recurrent_kernel, recurrent_bias, units):
     return z * h + (1.0 - z) * c, (h, z, r, c, hh)
 
 
-@xla
 @ops.custom_gradient
 def _gru_sequence(xp, h0, recurrent_kernel, recurrent_bias):
     """xp (B, T, 3u) input projections, h0 (B, u) -> every step's output (B, T, u). T must be static."""
@@ -63,6 +65,9 @@ def _gru_sequence(xp, h0, recurrent_kernel, recurrent_bias):
         return ops.stack(d_xp, axis=1), dh, d_kernel, ops.sum(d_hp_all, axis=0)
 
     return ops.stack(outputs, axis=1), grad
+
+
+_gru_sequence_xla = xla(_gru_sequence)
 
 
 @keras.saving.register_keras_serializable(package="samplernn")
@@ -97,8 +102,9 @@ class GRU(keras.layers.Layer):
         steps = x.shape[1]
         if steps is None:
             raise ValueError("GRU needs a static number of time steps")
+        sequence = _gru_sequence_xla if self.units >= MIN_XLA_UNITS else _gru_sequence
         for start in range(0, steps, CHUNK):
-            chunks.append(_gru_sequence(xp[:, start:start + CHUNK], h, recurrent_kernel, self.bias[1]))
+            chunks.append(sequence(xp[:, start:start + CHUNK], h, recurrent_kernel, self.bias[1]))
             h = chunks[-1][:, -1]
         out = chunks[0] if len(chunks) == 1 else ops.concatenate(chunks, axis=1)
         return out, h

@@ -53,16 +53,42 @@ def make_optimizer(options):
     return keras.optimizers.RMSprop(momentum=options.momentum, **kwargs)
 
 
-def make_train_step(model, optimizer):
-    # Shapes stay exact (no reduce_retracing): the GRU unrolls the static number of frames per window.
-    @tf.function
+def _row_slices(batch, parts):
+    """`parts` contiguous, non-empty row ranges covering `batch` rows, as equal as possible."""
+    sizes = [batch // parts + (1 if i < batch % parts else 0) for i in range(parts)]
+    starts = np.cumsum([0] + sizes)
+    return [slice(int(a), int(b)) for a, b in zip(starts[:-1], starts[1:]) if b > a]
+
+
+def make_train_step(model, optimizer, accumulate_steps=1):
+    """One TBPTT step: (inputs, mask, states or None) -> (per-row sums, new states, finite).
+
+    With `accumulate_steps` > 1 the batch's rows are run in that many micro-batches, one after the other,
+    and their gradients summed before the one update: the same update as the whole batch at once, with
+    the activation memory of a micro-batch.
+    """
+    @tf.function  # exact shapes (no reduce_retracing): the GRU unrolls the static number of frames per window
     def train_step(inputs, mask, states):
-        with tf.GradientTape() as tape:
-            loss, sums, new_states = masked_sums(model, inputs, mask, states, training=True)
-        grads = tape.gradient(loss, model.trainable_variables)
+        total = tf.maximum(tf.reduce_sum(mask), 1.0)  # the loss is the mean over the whole batch
+        grads, sums, new_states, after = None, [], [], []
+        for rows in _row_slices(inputs.shape[0], accumulate_steps):
+            with tf.control_dependencies(after):  # micro-batches run one after the other
+                part_states = None if states is None else tf.nest.map_structure(lambda s: s[rows], states)
+                with tf.GradientTape() as tape:
+                    _, part_sums, part_new = masked_sums(model, inputs[rows], mask[rows], part_states,
+                                                         training=True)
+                    loss = tf.reduce_sum(part_sums[0]) / total
+                part = tape.gradient(loss, model.trainable_variables)
+            grads = part if grads is None else [g if p is None else (p if g is None else g + p)
+                                                for g, p in zip(grads, part)]
+            after = [g for g in grads if g is not None]
+            sums.append(part_sums)
+            new_states.append(part_new)
+        sums = tf.nest.map_structure(lambda *parts: tf.concat(parts, axis=0), *sums)
+        new_states = tf.nest.map_structure(lambda *parts: tf.concat(parts, axis=0), *new_states)
         # h0 has no gradient in windows that continue a carried state: leave it out of those updates.
         used = [(g, v) for g, v in zip(grads, model.trainable_variables) if g is not None]
-        finite = tf.math.is_finite(loss)
+        finite = tf.reduce_all(tf.math.is_finite(sums[0]))
         for g, _ in used:
             finite = finite & tf.reduce_all(tf.math.is_finite(g))
         if finite:  # a NaN/Inf step never reaches the weights
@@ -107,7 +133,7 @@ class Trainer:
             log(f"Resuming from {run.checkpoint} (epoch {self.progress.epochs_done + 1}, step {self.progress.step})")
         self.train_seqs = load_levels(run.train_files, self.config, self.config.seq_len, notice=log)
         self.val_seqs = load_levels(run.val_files, self.config, self.config.seq_len, notice=log)
-        self.train_step = make_train_step(self.model, self.optimizer)
+        self.train_step = make_train_step(self.model, self.optimizer, options.accumulate_steps)
         self.eval_step = make_eval_step(self.model)
 
     def fit(self):

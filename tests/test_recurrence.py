@@ -24,8 +24,9 @@ def twin_layers(input_dim, units):
     return ours, ref
 
 
-@pytest.mark.parametrize("steps", [5, recurrence.CHUNK + 6])
-def test_gru_matches_keras_gru_forward_and_gradients(steps):
+@pytest.mark.parametrize("steps,compiled", [(5, False), (5, True), (recurrence.CHUNK + 6, False)])
+def test_gru_matches_keras_gru_forward_and_gradients(steps, compiled, monkeypatch):
+    monkeypatch.setattr(recurrence, "MIN_XLA_UNITS", 0 if compiled else 10 ** 9)
     ours, ref = twin_layers(input_dim=6, units=4)
     rng = np.random.default_rng(1)
     x = tf.constant(rng.normal(size=(3, steps, 6)).astype(np.float32))

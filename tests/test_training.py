@@ -43,8 +43,8 @@ def test_nan_loss_stops_without_touching_the_weights(tmp_path, monkeypatch):
     real = training.masked_sums
 
     def poisoned(*args, **kwargs):
-        loss, sums, states = real(*args, **kwargs)
-        return loss * np.nan, sums, states
+        loss, (nll, correct, count), states = real(*args, **kwargs)
+        return loss * np.nan, (nll * np.nan, correct, count), states
 
     monkeypatch.setattr(training, "masked_sums", poisoned)
     trainer.train_step = training.make_train_step(trainer.model, trainer.optimizer)
@@ -132,3 +132,45 @@ def test_early_stopping_says_why(tmp_path):
     progress = trainer.fit()
     assert progress.epochs_done < 50
     assert any(line.startswith("Early stopping: validation loss has not improved for 1 epoch") for line in logs)
+
+
+def test_accumulated_micro_batches_give_the_whole_batch_update():
+    """3 micro-batches of 2, 1 and 1 rows (a partly masked row among them): the same sums, states and SGD
+    update as the 4 rows at once, over a reset window and a window that carries the state."""
+    import keras
+
+    from samplernn.model import build_model
+
+    config = tiny_config()
+    models = [build_model(config) for _ in range(2)]
+    models[1].set_weights(models[0].get_weights())
+    initial = weights(models[0])
+    steps = []
+    for model, parts in zip(models, (1, 3)):
+        optimizer = training.make_optimizer(TrainOptions(optimizer="sgd", momentum=0.0, learning_rate=0.1))
+        optimizer.build(model.trainable_variables)
+        steps.append(training.make_train_step(model, optimizer, accumulate_steps=parts))
+    rng = np.random.default_rng(0)
+    windows = [rng.integers(0, config.q_levels, (4, config.seq_len + config.big_frame_size)).astype(np.int32)
+               for _ in range(2)]
+    mask = np.ones((4, config.seq_len), np.float32)
+    mask[3, 10:] = 0.0
+    results = [[], []]
+    for k in range(2):
+        states = None
+        for window in windows:
+            sums, states, finite = steps[k](window, mask, states)
+            assert bool(finite)
+            results[k].append((sums, states))
+    tol = dict(rtol=2e-5, atol=1e-6)
+    for (sums_a, states_a), (sums_b, states_b) in zip(*results):
+        for a, b in zip(keras.tree.flatten((sums_a, states_a)), keras.tree.flatten((sums_b, states_b))):
+            np.testing.assert_allclose(a, b, **tol)
+    for a, b in zip(weights(models[0]), weights(models[1])):
+        np.testing.assert_allclose(a, b, **tol)
+    assert not all(np.array_equal(a, b) for a, b in zip(initial, weights(models[0]))), "no update was applied"
+
+
+def test_accumulate_steps_above_batch_size_is_refused():
+    with pytest.raises(SampleRNNError, match="--accumulate_steps"):
+        TrainOptions(batch_size=2, accumulate_steps=3)
