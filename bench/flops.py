@@ -39,14 +39,9 @@ def matmul_gflops(size=2048, repeats=10):
 def weight_bytes_per_sample(config):
     """fp32 bytes of weights one stream reads per generated sample: each tier's weights once per its step.
 
-    One stream is a matrix-vector product per layer, so it is bound by memory bandwidth, not FLOPs."""
-    d, fs = config.dim, config.frame_sizes
-    params = fs[0] * d + 2 * d * d + d * config.q_levels
-    gates = 4 if config.rnn_type == "lstm" else 3
-    for k, size in enumerate(fs):
-        ratio = fs[0] if k == 0 else size // fs[k - 1]
-        params += (size * d + config.num_rnn_layers * gates * 2 * d * d + d * d * ratio) / size
-    return 4 * params
+    One stream is a matrix-vector product per layer, so it is bound by memory bandwidth, not FLOPs: every
+    weight counted by `flops_per_sample` is read once (4 bytes) for its multiply-add (2 FLOPs)."""
+    return 2 * flops_per_sample(config)
 
 
 def memory_gbps(megabytes=256, repeats=5):

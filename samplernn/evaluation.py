@@ -11,7 +11,7 @@ def make_eval_step(model):
     # Shapes stay exact (no reduce_retracing): the GRU unrolls the static number of frames per window.
     @tf.function
     def eval_step(inputs, mask, states):
-        _, sums, new_states = masked_sums(model, inputs, mask, states, training=False)
+        sums, new_states = masked_sums(model, inputs, mask, states, training=False)
         return sums, new_states
     return eval_step
 

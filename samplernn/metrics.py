@@ -12,8 +12,8 @@ LN2 = math.log(2.0)
 def masked_sums(model, inputs, mask, states, training):
     """Teacher-forced pass over one window.
 
-    Returns (mean NLL in nats over unmasked targets, per-row sums (NLL nats (B,), correct (B,), targets (B,)),
-    new states).
+    Returns (per-row sums (NLL nats (B,), correct (B,), targets (B,)), new states); the loss of a batch is
+    its summed NLL over its summed target count.
     """
     logits, new_states = model(inputs, states=states, training=training)  # (B, L, q_levels)
     targets = inputs[:, model.big_frame_size:]  # (B, L)
@@ -22,7 +22,7 @@ def masked_sums(model, inputs, mask, states, training):
     nll_sum = ops.sum(nll * mask, axis=1)
     hits = ops.cast(ops.equal(ops.cast(ops.argmax(logits, axis=-1), targets.dtype), targets), "float32")
     correct = ops.sum(hits * mask, axis=1)
-    return ops.sum(nll_sum) / ops.maximum(ops.sum(count), 1.0), (nll_sum, correct, count), new_states
+    return (nll_sum, correct, count), new_states
 
 
 class Average:

@@ -75,7 +75,7 @@ def make_train_step(model, optimizer, accumulate_steps=1):
             with tf.control_dependencies(after):  # micro-batches run one after the other
                 part_states = None if states is None else tf.nest.map_structure(lambda s: s[rows], states)
                 with tf.GradientTape() as tape:
-                    _, part_sums, part_new = masked_sums(model, inputs[rows], mask[rows], part_states,
+                    part_sums, part_new = masked_sums(model, inputs[rows], mask[rows], part_states,
                                                          training=True)
                     loss = tf.reduce_sum(part_sums[0]) / total
                 part = tape.gradient(loss, model.trainable_variables)
