@@ -19,5 +19,5 @@ def write_generated(path, audio, sample_rate, *, dc_removal=True, spectrogram=Tr
     line = (f"Wrote {path}{label}: RMS {stats['rms_db']:.1f} dBFS, silence {stats['silence_fraction']:.0%}, "
             f"spectral flatness {stats['flatness']:.3f}")
     for problem in problems(stats):
-        line += f"\nwarning: {path} is {problem}"
+        line += f"\nwarning: {path}: {problem}"
     return line, stats
