@@ -5,7 +5,7 @@ import shlex
 import sys
 
 from samplernn.cli import non_negative_float, non_negative_int, positive_float, positive_int, run_main
-from samplernn.options import CHECKPOINT_POLICIES, NAN_POLICIES, OPTIMIZERS, TrainOptions
+from samplernn.options import CHECKPOINT_POLICIES, MIXED_PRECISION, NAN_POLICIES, OPTIMIZERS, TrainOptions
 
 
 def build_parser():
@@ -40,24 +40,31 @@ def build_parser():
                    help="on a NaN/Inf loss: stop (keeping the last checkpoint) or skip the step")
     p.add_argument("--accumulate_steps", type=positive_int,
                    help="run each batch as N micro-batches and sum their gradients (less memory, same update)")
+    p.add_argument("--mixed_precision", choices=MIXED_PRECISION,
+                   help="compute in bfloat16 or float16 with float32 weights (GPUs; fp16 scales the loss)")
+    p.add_argument("--multi_gpu", action=argparse.BooleanOptionalAction,
+                   help="train on all visible GPUs when there are several (MirroredStrategy)")
     p.add_argument("--sample_rate", type=positive_int, help="override the config's sample rate (Hz)")
     p.set_defaults(**TrainOptions().to_dict())
     return p
 
 
 def train(args):
+    from samplernn.distribute import is_chief, make_strategy
     from samplernn.runs import create_run_dir, open_run
     from samplernn.training import Trainer, configure_devices
 
     options = TrainOptions(**{k: getattr(args, k) for k in TrainOptions().to_dict()})
     configure_devices()
+    strategy = make_strategy(options.multi_gpu)
+    chief = is_chief(strategy)  # the one process that writes (always, but with several workers)
     run = open_run(data_dir=args.data_dir, logdir_root=args.logdir_root, run_id=args.id,
                    config_file=args.config_file, sample_rate=args.sample_rate, val_frac=options.val_frac,
-                   seed=options.seed, resume=args.resume, resume_from=args.resume_from)
-    trainer = Trainer(run, options)  # decodes all audio first: bad files fail before anything is written
-    if run.run_dir is None:
+                   seed=options.seed, resume=args.resume, resume_from=args.resume_from, writer=chief)
+    trainer = Trainer(run, options, strategy=strategy)  # decodes all audio first: bad files fail before writing
+    if run.run_dir is None and chief:
         create_run_dir(run, args.logdir_root, args.id, shlex.join(sys.argv), options.to_dict())
-    print(f"Run directory: {run.run_dir}")
+    print(f"Run directory: {run.run_dir}" if chief else "This worker writes nothing: the chief writes the run")
     trainer.fit()
 
 

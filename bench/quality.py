@@ -4,7 +4,7 @@
         --minutes 20 --eval_every 4 --out /tmp/quality_small
 
 Seeded 90/10 file split (the held-out 10 % is never trained on). The clock counts training steps only:
-it pauses for each held-out evaluation. At the end it generates `--num_samples` sequences of 10 s and
+it pauses for each held-out evaluation, after which learning_curve.png is redrawn. At the end it generates `--num_samples` sequences of 10 s and
 reports their silence fraction and spectral flatness next to the corpus's own.
 """
 
@@ -26,6 +26,8 @@ def parse_args():
     p.add_argument("--learning_rate", type=float, default=1e-3)
     p.add_argument("--minutes", type=float, default=20.0, help="training budget (wall clock of the steps)")
     p.add_argument("--eval_every", type=float, default=4.0, help="minutes of training between evaluations")
+    p.add_argument("--eval_seconds", type=float, default=None,
+                   help="evaluate on the first S seconds of each held-out file (default: all of it)")
     p.add_argument("--num_samples", type=int, default=3)
     p.add_argument("--out", required=True)
     return p.parse_args()
@@ -53,17 +55,22 @@ def main():
     from samplernn.metrics import Average
     from samplernn.model import build_model
     from samplernn.options import TrainOptions
-    from samplernn.training import make_optimizer, make_train_step
+    from samplernn.plots import save_learning_curve
+    from samplernn.train_step import make_train_step
+    from samplernn.training import make_optimizer
 
     os.makedirs(args.out, exist_ok=True)
     config = load_config(args.config_file)
     train_files, val_files = split_files(list_training_files(args.data_dir), 0.1, seed=0)
     train_seqs = load_levels(train_files, config, config.seq_len, notice=lambda *_: None)
     val_seqs = load_levels(val_files, config, config.seq_len, notice=lambda *_: None)
+    if args.eval_seconds:  # for big models, where a full evaluation would cost minutes of CPU
+        val_seqs = [seq[:int(args.eval_seconds * config.sample_rate)] for seq in val_seqs]
     model = build_model(config)
-    optimizer = make_optimizer(TrainOptions(learning_rate=args.learning_rate))
+    options = TrainOptions(learning_rate=args.learning_rate)
+    optimizer = make_optimizer(options)
     optimizer.build(model.trainable_variables)
-    train_step, eval_step = make_train_step(model, optimizer), make_eval_step(model)
+    train_step, eval_step = make_train_step(model, optimizer, options), make_eval_step(model)
     curve, trained, steps, epoch, recent = [], 0.0, 0, 0, []
     next_eval = args.eval_every * 60
     print(f"{args.config_file}: {model.count_params():,} params, {len(train_files)} train / {len(val_files)} "
@@ -86,6 +93,9 @@ def main():
                     curve.append({"minutes": trained / 60, "step": steps, "train_bits_last125": float(np.mean(recent)),
                                   "val_bits": val.bits, "val_accuracy": val.accuracy})
                     print(json.dumps(curve[-1]), flush=True)
+                    save_learning_curve(os.path.join(args.out, "learning_curve.png"),
+                                        [{"step": c["step"], "train_bits": c["train_bits_last125"],
+                                          "val_bits": c["val_bits"]} for c in curve])
                     next_eval += args.eval_every * 60
                 if trained >= args.minutes * 60:
                     break
@@ -98,7 +108,8 @@ def main():
         print(line, flush=True)
         generated.append(stats)
     corpus = corpus_stats([load_audio(p, config.sample_rate) for p in val_files], config.sample_rate)
-    summary = {"config": args.config_file, "steps": steps, "sec_per_step": trained / steps, "curve": curve,
+    summary = {"config": args.config_file, "learning_rate": args.learning_rate, "batch_size": args.batch_size,
+               "eval_seconds": args.eval_seconds, "steps": steps, "sec_per_step": trained / steps, "curve": curve,
                "generated": {k: float(np.mean([g[k] for g in generated])) for k in corpus}, "corpus_heldout": corpus}
     with open(os.path.join(args.out, "summary.json"), "w") as f:
         json.dump(summary, f, indent=1)

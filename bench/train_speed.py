@@ -69,13 +69,14 @@ def main():
     from samplernn.config import load_config
     from samplernn.model import build_model
     from samplernn.options import TrainOptions
-    from samplernn.training import make_optimizer, make_train_step
+    from samplernn.train_step import make_train_step
+    from samplernn.training import make_optimizer
 
     config = load_config(args.config_file)
     model = build_model(config)
     optimizer = make_optimizer(TrainOptions())
     optimizer.build(model.trainable_variables)
-    step = make_train_step(model, optimizer)
+    step = make_train_step(model, optimizer, TrainOptions())
     sec = time_steps(step, synthetic_windows(config, args.batch_size), args.steps)
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     rate = args.batch_size * config.seq_len / sec

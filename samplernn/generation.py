@@ -97,7 +97,8 @@ def _compiled_sampler(model, num_blocks):
         @tf.function(jit_compile=True, reduce_retracing=True)
         def sample(ctx, states, temperatures, seed):
             def pick(logits, t):
-                draw = tf.random.stateless_categorical(logits / temperatures[:, None], 1, seed=tf.stack([seed, t]))
+                logits = tf.cast(logits, tf.float32) / temperatures[:, None]
+                draw = tf.random.stateless_categorical(logits, 1, seed=tf.stack([seed, t]))
                 return tf.cast(draw[:, 0], tf.int32), None
             return BlockLoop(model, pick).run(ctx, states, num_blocks)[0]
         cache[num_blocks] = sample

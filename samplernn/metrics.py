@@ -16,6 +16,7 @@ def masked_sums(model, inputs, mask, states, training):
     its summed NLL over its summed target count.
     """
     logits, new_states = model(inputs, states=states, training=training)  # (B, L, q_levels)
+    logits = ops.cast(logits, "float32")  # the loss in float32 under mixed precision
     targets = inputs[:, model.big_frame_size:]  # (B, L)
     nll = keras.losses.sparse_categorical_crossentropy(targets, logits, from_logits=True)  # (B, L) nats
     count = ops.sum(mask, axis=1)

@@ -79,8 +79,17 @@ class SampleRNN(keras.Model):
                 "weight_norm": self.weight_norm, "learn_h0": self.learn_h0}
 
 
-def build_model(config):
-    """A built SampleRNN for a `SampleRNNConfig`."""
-    model = SampleRNN(**config.model_kwargs())
+# --mixed_precision -> Keras dtype policy: variables stay float32, layers compute in the policy's dtype.
+DTYPE_POLICIES = {"off": "float32", "bf16": "mixed_bfloat16", "fp16": "mixed_float16"}
+
+
+def build_model(config, mixed_precision="off"):
+    """A built SampleRNN for a `SampleRNNConfig`, computing in float32 or (`bf16`, `fp16`) mixed precision."""
+    previous = keras.config.dtype_policy()
+    keras.config.set_dtype_policy(DTYPE_POLICIES[mixed_precision])  # every layer takes it when created
+    try:
+        model = SampleRNN(**config.model_kwargs())
+    finally:
+        keras.config.set_dtype_policy(previous)
     model.build()
     return model

@@ -7,6 +7,7 @@ from samplernn.errors import SampleRNNError
 OPTIMIZERS = ("adam", "sgd", "rmsprop")
 CHECKPOINT_POLICIES = ("Always", "Best")
 NAN_POLICIES = ("stop", "skip")
+MIXED_PRECISION = ("off", "bf16", "fp16")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -31,6 +32,8 @@ class TrainOptions:
     temperature: tuple = (0.95,)
     nan_policy: str = "stop"
     accumulate_steps: int = 1
+    mixed_precision: str = "off"
+    multi_gpu: bool = True
 
     def __post_init__(self):
         object.__setattr__(self, "temperature", tuple(self.temperature))
@@ -43,6 +46,9 @@ class TrainOptions:
         if self.accumulate_steps > self.batch_size:
             raise SampleRNNError(f"--accumulate_steps ({self.accumulate_steps}) cannot exceed --batch_size "
                                  f"({self.batch_size}): each micro-batch needs at least one file")
+        if self.mixed_precision not in MIXED_PRECISION:
+            raise SampleRNNError(f"--mixed_precision must be one of {', '.join(MIXED_PRECISION)}, "
+                                 f"got {self.mixed_precision!r}")
         if self.nan_policy not in NAN_POLICIES:
             raise SampleRNNError(f"--nan_policy must be one of {', '.join(NAN_POLICIES)}, got {self.nan_policy!r}")
 

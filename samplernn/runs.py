@@ -40,15 +40,20 @@ def _check_same_config(saved, requested, run_dir):
                              "Use the run's config (omit --config_file) or start a new run with --no-resume")
 
 
-def open_run(*, data_dir, logdir_root, run_id, config_file, sample_rate, val_frac, seed, resume, resume_from):
+def open_run(*, data_dir, logdir_root, run_id, config_file, sample_rate, val_frac, seed, resume, resume_from,
+             writer=True):
     """The `Run` to train: the resumed one if asked for and found, else a new one whose `run_dir` is None
-    until `create_run_dir` writes it (so a run that fails on its input leaves nothing behind)."""
+    until `create_run_dir` writes it (so a run that fails on its input leaves nothing behind).
+
+    `writer=False` (a multi-worker process that writes nothing) follows only a run with a complete
+    checkpoint: a run dir without one may be the one the chief is writing at this moment.
+    """
     if resume_from is not None:
         run_dir, ckpt = checkpoints.resolve_checkpoint(resume_from)
     else:
         run_dir = checkpoints.find_latest_run(logdir_root, run_id) if resume else None
         ckpt = checkpoints.latest_checkpoint(run_dir) if run_dir else None
-    if run_dir is not None:
+    if run_dir is not None and (ckpt is not None or writer):
         return _resumed_run(run_dir, ckpt, config_file, sample_rate)
     config = requested_config(config_file, sample_rate)
     train_files, val_files = split_files(list_training_files(data_dir), val_frac, seed)

@@ -1,5 +1,5 @@
 """The training loop: truncated BPTT over file batches, validation, checkpoints, early stopping,
-audio generated at the end of each epoch. The loop knows the model only through `masked_sums`."""
+audio generated at the end of each epoch. One step is `train_step.make_train_step`'s."""
 
 import dataclasses
 import json
@@ -11,15 +11,16 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from samplernn import checkpoints
+from samplernn import checkpoints, distribute
 from samplernn.data import TBPTTBatches, load_levels
 from samplernn.errors import SampleRNNError
 from samplernn.evaluation import evaluate, make_eval_step
 from samplernn.export import write_generated
 from samplernn.generation import generate
-from samplernn.metrics import Average, masked_sums
+from samplernn.metrics import Average
 from samplernn.model import build_model
 from samplernn.plots import save_learning_curve
+from samplernn.train_step import make_train_step
 
 HISTORY_FILE = "history.json"
 
@@ -45,57 +46,13 @@ def configure_devices(log=print):
 
 
 def make_optimizer(options):
-    kwargs = {"learning_rate": options.learning_rate, "global_clipnorm": options.clip_norm or None}
+    """The optimizer of `options` (gradient clipping is the train step's: it sees the all-replica gradient)."""
+    kwargs = {"learning_rate": options.learning_rate}
     if options.optimizer == "adam":
         return keras.optimizers.Adam(**kwargs)
     if options.optimizer == "sgd":
         return keras.optimizers.SGD(momentum=options.momentum, **kwargs)
     return keras.optimizers.RMSprop(momentum=options.momentum, **kwargs)
-
-
-def _row_slices(batch, parts):
-    """`parts` contiguous, non-empty row ranges covering `batch` rows, as equal as possible."""
-    sizes = [batch // parts + (1 if i < batch % parts else 0) for i in range(parts)]
-    starts = np.cumsum([0] + sizes)
-    return [slice(int(a), int(b)) for a, b in zip(starts[:-1], starts[1:]) if b > a]
-
-
-def make_train_step(model, optimizer, accumulate_steps=1):
-    """One TBPTT step: (inputs, mask, states or None) -> (per-row sums, new states, finite).
-
-    With `accumulate_steps` > 1 the batch's rows are run in that many micro-batches, one after the other,
-    and their gradients summed before the one update: the same update as the whole batch at once, with
-    the activation memory of a micro-batch.
-    """
-    @tf.function  # exact shapes (no reduce_retracing): the GRU unrolls the static number of frames per window
-    def train_step(inputs, mask, states):
-        total = tf.maximum(tf.reduce_sum(mask), 1.0)  # the loss is the mean over the whole batch
-        grads, sums, new_states, after = None, [], [], []
-        for rows in _row_slices(inputs.shape[0], accumulate_steps):
-            with tf.control_dependencies(after):  # micro-batches run one after the other
-                part_states = None if states is None else tf.nest.map_structure(lambda s: s[rows], states)
-                with tf.GradientTape() as tape:
-                    part_sums, part_new = masked_sums(model, inputs[rows], mask[rows], part_states,
-                                                         training=True)
-                    loss = tf.reduce_sum(part_sums[0]) / total
-                part = tape.gradient(loss, model.trainable_variables)
-            grads = part if grads is None else [g if p is None else (p if g is None else g + p)
-                                                for g, p in zip(grads, part)]
-            after = [g for g in grads if g is not None]
-            sums.append(part_sums)
-            new_states.append(part_new)
-        sums = tf.nest.map_structure(lambda *parts: tf.concat(parts, axis=0), *sums)
-        new_states = tf.nest.map_structure(lambda *parts: tf.concat(parts, axis=0), *new_states)
-        # h0 has no gradient in windows that continue a carried state: leave it out of those updates.
-        used = [(g, v) for g, v in zip(grads, model.trainable_variables) if g is not None]
-        finite = tf.reduce_all(tf.math.is_finite(sums[0]))
-        for g, _ in used:
-            finite = finite & tf.reduce_all(tf.math.is_finite(g))
-        if finite:  # a NaN/Inf step never reaches the weights
-            optimizer.apply([g for g, _ in used], [v for _, v in used])
-        # Truncated BPTT: the state crosses into the next window, its gradient does not.
-        return sums, tf.nest.map_structure(tf.stop_gradient, new_states), finite
-    return train_step
 
 
 class StepReporter:
@@ -117,28 +74,34 @@ class StepReporter:
 class Trainer:
     """Trains the model of a `runs.Run` with `TrainOptions`; resumes from the run's checkpoint if it has one."""
 
-    def __init__(self, run, options, log=print):
+    def __init__(self, run, options, log=print, strategy=None):
         self.run, self.config, self.options, self.log = run, run.config, options, log
+        self.strategy = strategy or tf.distribute.get_strategy()
+        self.chief = distribute.is_chief(self.strategy)  # the one process that writes
         keras.utils.set_random_seed(options.seed)
-        self.model = build_model(self.config)
-        self.optimizer = make_optimizer(options)
-        self.progress = Progress()
-        if run.checkpoint is None:
-            self.optimizer.build(self.model.trainable_variables)
-        else:
-            checkpoints.load_weights(run.checkpoint, self.model)
-            checkpoints.load_optimizer(run.checkpoint, self.optimizer, self.model.trainable_variables)
-            self.progress = Progress(**checkpoints.read_meta(run.checkpoint)["progress"])
-            keras.utils.set_random_seed(options.seed + self.progress.step)
-            log(f"Resuming from {run.checkpoint} (epoch {self.progress.epochs_done + 1}, step {self.progress.step})")
+        with self.strategy.scope():
+            self.model = build_model(self.config, options.mixed_precision)
+            self.optimizer = make_optimizer(options)
+            self.progress = Progress()
+            if run.checkpoint is None:
+                self.optimizer.build(self.model.trainable_variables)
+            else:
+                checkpoints.load_weights(run.checkpoint, self.model)
+                checkpoints.load_optimizer(run.checkpoint, self.optimizer, self.model.trainable_variables)
+                self.progress = Progress(**checkpoints.read_meta(run.checkpoint)["progress"])
+                keras.utils.set_random_seed(options.seed + self.progress.step)
+                log(f"Resuming from {run.checkpoint} (epoch {self.progress.epochs_done + 1}, "
+                    f"step {self.progress.step})")
         self.train_seqs = load_levels(run.train_files, self.config, self.config.seq_len, notice=log)
         self.val_seqs = load_levels(run.val_files, self.config, self.config.seq_len, notice=log)
-        self.train_step = make_train_step(self.model, self.optimizer, options.accumulate_steps)
+        self.train_step = make_train_step(self.model, self.optimizer, options, self.strategy)
         self.eval_step = make_eval_step(self.model)
+        self._float_model = None
 
     def fit(self):
         """Trains up to `num_epochs` in the run's directory (which must exist); returns the final `Progress`."""
-        self.writer = tf.summary.create_file_writer(os.path.join(self.run.run_dir, "logs"))
+        self.writer = tf.summary.create_file_writer(os.path.join(self.run.run_dir, "logs")) if self.chief \
+            else tf.summary.create_noop_writer()
         saved_at = self.progress.step
         try:
             for epoch in range(self.progress.epochs_done + 1, self.options.num_epochs + 1):
@@ -183,7 +146,7 @@ class Trainer:
         p = self.progress
         where = f"step {p.step + 1} (epoch {epoch})"
         if self.options.nan_policy == "stop":
-            kept = checkpoints.latest_checkpoint(self.run.run_dir) or "none yet"
+            kept = (self.run.run_dir and checkpoints.latest_checkpoint(self.run.run_dir)) or "none yet"
             raise SampleRNNError(f"the loss became NaN/Inf at {where}; the update was not applied and the last "
                                  f"checkpoint ({kept}) is kept. Try a lower --learning_rate, or "
                                  "--nan_policy skip")
@@ -203,6 +166,8 @@ class Trainer:
         self.log(f"Epoch {epoch}/{opts.num_epochs}: training {train_avg.bits:.3f} bits/sample, validation "
                  f"{val.bits:.3f} bits/sample, validation accuracy {val.accuracy:.3f}"
                  f"{' (best)' if improved else ''}")
+        if not self.chief:  # every worker validates (they must agree on early stopping); one writes
+            return None
         self._record_history(train_avg.bits, val.bits, epoch)
         with self.writer.as_default(step=p.step):
             tf.summary.scalar("validation/bits_per_sample", val.bits)
@@ -218,6 +183,8 @@ class Trainer:
         return saved_at
 
     def _save(self, val_bits=None):
+        if not self.chief:
+            return None
         meta = {"step": self.progress.step, "val_bits": val_bits, "optimizer": self.options.optimizer,
                 "progress": dataclasses.asdict(self.progress)}
         ckpt = checkpoints.save_checkpoint(self.run.run_dir, self.model, self.optimizer, meta)
@@ -237,8 +204,8 @@ class Trainer:
         opts, cfg = self.options, self.config
         n = opts.max_generate_per_epoch
         temps = [opts.temperature[i % len(opts.temperature)] for i in range(n)]
-        audio = generate(self.model, int(opts.output_file_dur * cfg.sample_rate), temps, q_type=cfg.q_type,
-                         seed=opts.seed + epoch)
+        audio = generate(self._inference_model(), int(opts.output_file_dur * cfg.sample_rate), temps,
+                         q_type=cfg.q_type, seed=opts.seed + epoch)
         out_dir = os.path.join(self.run.run_dir, "generated")
         os.makedirs(out_dir, exist_ok=True)
         for i, (wav, temp) in enumerate(zip(audio, temps)):
@@ -249,6 +216,16 @@ class Trainer:
                 tf.summary.audio(f"generated/{i}", np.asarray(wav)[None, :, None], cfg.sample_rate)
                 png = tf.io.decode_png(tf.io.read_file(os.path.splitext(path)[0] + ".png"), channels=3)
                 tf.summary.image(f"spectrogram/{i}", png[None])
+
+    def _inference_model(self):
+        """The model to generate with: the trained one, or a float32 single-device copy of it when training
+        runs in mixed precision or on several replicas (generation runs in float32 on one device)."""
+        if self.options.mixed_precision == "off" and self.strategy.num_replicas_in_sync == 1:
+            return self.model
+        if self._float_model is None:
+            self._float_model = build_model(self.config)
+        self._float_model.set_weights(self.model.get_weights())
+        return self._float_model
 
     def _record_history(self, train_bits, val_bits, epoch):
         """Appends the epoch to history.json and redraws learning_curve.png in the run dir."""

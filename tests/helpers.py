@@ -1,5 +1,7 @@
 """Tiny configs and audio shared by the tests."""
 
+import json
+
 import numpy as np
 import soundfile as sf
 
@@ -19,3 +21,21 @@ def write_tone(path, seconds, sample_rate=8000, freq=220.0, channels=1):
     data = np.stack([audio] * channels, axis=1) if channels > 1 else audio
     sf.write(path, data, sample_rate, subtype="PCM_16")
     return audio
+
+
+def make_run(tmp_path, resume=True):
+    """A run of the tiny config over four short tones (one of them held out), its run dir created."""
+    from samplernn.runs import create_run_dir, open_run
+
+    data = tmp_path / "data"
+    data.mkdir(exist_ok=True)
+    for i in range(4):
+        write_tone(data / f"t{i}.wav", 0.05, freq=200 + 50 * i)
+    config_file = tmp_path / "tiny.json"
+    config_file.write_text(json.dumps(tiny_config().to_dict()))
+    run = open_run(data_dir=str(data), logdir_root=str(tmp_path / "logdir"), run_id="t",
+                   config_file=str(config_file), sample_rate=None, val_frac=0.25, seed=0, resume=resume,
+                   resume_from=None)
+    if run.run_dir is None:
+        create_run_dir(run, str(tmp_path / "logdir"), "t", "test", {})
+    return run

@@ -1,32 +1,15 @@
 """The training loop under faults: NaN loss, Ctrl-C, a full disk. Real Trainer, tiny model, tiny wavs."""
 
 import errno
-import json
 import os
 
 import numpy as np
 import pytest
 
-from helpers import tiny_config, write_tone
-from samplernn import checkpoints, training
+from helpers import make_run, tiny_config
+from samplernn import checkpoints, train_step, training
 from samplernn.errors import SampleRNNError
 from samplernn.options import TrainOptions
-from samplernn.runs import create_run_dir, open_run
-
-
-def make_run(tmp_path, resume=True):
-    data = tmp_path / "data"
-    data.mkdir(exist_ok=True)
-    for i in range(4):
-        write_tone(data / f"t{i}.wav", 0.05, freq=200 + 50 * i)
-    config_file = tmp_path / "tiny.json"
-    config_file.write_text(json.dumps(tiny_config().to_dict()))
-    run = open_run(data_dir=str(data), logdir_root=str(tmp_path / "logdir"), run_id="t",
-                   config_file=str(config_file), sample_rate=None, val_frac=0.25, seed=0, resume=resume,
-                   resume_from=None)
-    if run.run_dir is None:
-        create_run_dir(run, str(tmp_path / "logdir"), "t", "test", {})
-    return run
 
 
 def options(**changes):
@@ -40,14 +23,14 @@ def weights(model):
 def test_nan_loss_stops_without_touching_the_weights(tmp_path, monkeypatch):
     trainer = training.Trainer(make_run(tmp_path), options(), log=lambda *_: None)
     before = weights(trainer.model)
-    real = training.masked_sums
+    real = train_step.masked_sums
 
     def poisoned(*args, **kwargs):
         (nll, correct, count), states = real(*args, **kwargs)
         return (nll * np.nan, correct, count), states
 
-    monkeypatch.setattr(training, "masked_sums", poisoned)
-    trainer.train_step = training.make_train_step(trainer.model, trainer.optimizer)
+    monkeypatch.setattr(train_step, "masked_sums", poisoned)
+    trainer.train_step = train_step.make_train_step(trainer.model, trainer.optimizer, trainer.options)
     with pytest.raises(SampleRNNError, match=r"NaN/Inf at step 1 \(epoch 1\)"):
         trainer.fit()
     for a, b in zip(before, weights(trainer.model)):
@@ -147,9 +130,10 @@ def test_accumulated_micro_batches_give_the_whole_batch_update():
     initial = weights(models[0])
     steps = []
     for model, parts in zip(models, (1, 3)):
-        optimizer = training.make_optimizer(TrainOptions(optimizer="sgd", momentum=0.0, learning_rate=0.1))
+        options = TrainOptions(optimizer="sgd", momentum=0.0, learning_rate=0.1, accumulate_steps=parts)
+        optimizer = training.make_optimizer(options)
         optimizer.build(model.trainable_variables)
-        steps.append(training.make_train_step(model, optimizer, accumulate_steps=parts))
+        steps.append(train_step.make_train_step(model, optimizer, options))
     rng = np.random.default_rng(0)
     windows = [rng.integers(0, config.q_levels, (4, config.seq_len + config.big_frame_size)).astype(np.int32)
                for _ in range(2)]

@@ -1,0 +1,95 @@
+"""Run by tests/test_distribute.py in its own process (the CPU must be split before TensorFlow starts):
+MirroredStrategy over two logical CPUs against one device, then a whole Trainer epoch under it.
+
+    python tests/mirrored_check.py WORK_DIR
+"""
+
+import json
+import os
+import sys
+
+import tensorflow as tf
+
+cpu = tf.config.list_physical_devices("CPU")[0]
+tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+import keras  # noqa: E402
+import numpy as np  # noqa: E402
+
+from helpers import tiny_config, write_tone  # noqa: E402
+from samplernn import checkpoints  # noqa: E402
+from samplernn.model import build_model  # noqa: E402
+from samplernn.options import TrainOptions  # noqa: E402
+from samplernn.runs import create_run_dir, open_run  # noqa: E402
+from samplernn.train_step import make_train_step  # noqa: E402
+from samplernn.training import Trainer, make_optimizer  # noqa: E402
+
+
+def same_steps_as_one_device(strategy):
+    """3 rows (the replicas get 2 + 2, one of them padding), a partly masked row, a reset window and a window
+    that carries the state, clipping active: the same sums, states and Adam update as on one device."""
+    config = tiny_config()
+    options = TrainOptions(learning_rate=0.01, clip_norm=0.05)
+    keras.utils.set_random_seed(0)
+    single = build_model(config)
+    with strategy.scope():
+        mirrored = build_model(config)
+    mirrored.set_weights(single.get_weights())
+    initial = single.get_weights()
+    steps = []
+    for model, strat in ((single, None), (mirrored, strategy)):
+        with (strat or tf.distribute.get_strategy()).scope():
+            optimizer = make_optimizer(options)
+            optimizer.build(model.trainable_variables)
+        steps.append(make_train_step(model, optimizer, options, strat))
+    rng = np.random.default_rng(0)
+    windows = [rng.integers(0, config.q_levels, (3, config.seq_len + config.big_frame_size)).astype(np.int32)
+               for _ in range(2)]
+    mask = np.ones((3, config.seq_len), np.float32)
+    mask[2, 20:] = 0.0
+    sums = [[], []]
+    for k in range(2):
+        states = None
+        for window in windows:
+            s, states, finite = steps[k](window, mask, states)
+            assert bool(finite)
+            sums[k].append([np.asarray(x) for x in s])
+    for a, b in zip(keras.tree.flatten(sums[0]), keras.tree.flatten(sums[1])):
+        assert a.shape == b.shape == (3,), (a.shape, b.shape)
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+    for a, b, c in zip(single.get_weights(), mirrored.get_weights(), initial):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+    assert not all(np.array_equal(a, c) for a, c in zip(single.get_weights(), initial)), "no update was applied"
+    print("mirrored steps == one device")
+
+
+def trainer_epoch(strategy, work):
+    """A whole epoch: training, validation, checkpoint and generation under the strategy."""
+    data = os.path.join(work, "data")
+    os.makedirs(data)
+    for i in range(5):
+        write_tone(os.path.join(data, f"t{i}.wav"), 0.05, freq=200 + 50 * i)
+    config_file = os.path.join(work, "tiny.json")
+    with open(config_file, "w") as f:
+        json.dump(tiny_config().to_dict(), f)
+    logdir = os.path.join(work, "logdir")
+    run = open_run(data_dir=data, logdir_root=logdir, run_id="m", config_file=config_file, sample_rate=None,
+                   val_frac=0.2, seed=0, resume=True, resume_from=None)
+    create_run_dir(run, logdir, "m", "test", {})
+    # 4 training files in one batch of 4: one trace per window kind (reset, carried) keeps this quick.
+    options = TrainOptions(num_epochs=1, batch_size=4, early_stopping_patience=0, output_file_dur=0.05)
+    progress = Trainer(run, options, log=print, strategy=strategy).fit()
+    assert progress.epochs_done == 1 and progress.step > 0
+    assert checkpoints.latest_checkpoint(run.run_dir) is not None
+    assert os.listdir(os.path.join(run.run_dir, "generated"))
+    print("mirrored trainer epoch ok")
+
+
+if __name__ == "__main__":
+    mirrored = tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"])
+    assert mirrored.num_replicas_in_sync == 2
+    same_steps_as_one_device(mirrored)
+    trainer_epoch(mirrored, sys.argv[1])

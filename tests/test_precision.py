@@ -1,0 +1,77 @@
+"""--mixed_precision: 16-bit compute with float32 weights, the fp16 loss scale, and a whole epoch in bf16."""
+
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from helpers import make_run, tiny_config
+from samplernn.metrics import Average, masked_sums
+from samplernn.model import build_model
+from samplernn.options import TrainOptions
+from samplernn.train_step import DynamicLossScale, make_train_step
+from samplernn.training import make_optimizer
+
+
+def windows(config, rows=3, count=2, seed=0):
+    rng = np.random.default_rng(seed)
+    return [rng.integers(0, config.q_levels, (rows, config.seq_len + config.big_frame_size)).astype(np.int32)
+            for _ in range(count)]
+
+
+@pytest.mark.parametrize("precision,dtype", [("bf16", "bfloat16"), ("fp16", "float16")])
+def test_mixed_model_keeps_float32_weights_and_matches_the_float32_loss(precision, dtype):
+    config = tiny_config()
+    plain, mixed = build_model(config), build_model(config, precision)
+    mixed.set_weights(plain.get_weights())
+    assert mixed.dtype_policy.compute_dtype == dtype and plain.dtype_policy.compute_dtype == "float32"
+    assert {w.dtype for w in mixed.weights} == {"float32"}
+    mask = np.ones((3, config.seq_len), np.float32)
+    bits = []
+    for model in (plain, mixed):
+        avg, states = Average(), None
+        for window in windows(config):
+            sums, states = masked_sums(model, window, mask, states, training=False)
+            avg.add(sums)
+        bits.append(avg.bits)
+    assert np.isfinite(bits[1]) and abs(bits[0] - bits[1]) < 0.05, bits
+
+
+def test_loss_scale_halves_on_overflow_and_doubles_after_a_run_of_good_steps():
+    scale = DynamicLossScale(initial=8.0, period=3)
+    history = []
+    for finite in (True, False, True, True, True, True):
+        scale.update(tf.constant(finite))
+        history.append(float(scale.scale.numpy()))
+    assert history == [8.0, 4.0, 4.0, 4.0, 8.0, 8.0]
+
+
+def test_fp16_train_steps_update_the_float32_weights():
+    config = tiny_config()
+    model = build_model(config, "fp16")
+    options = TrainOptions(learning_rate=0.01)
+    optimizer = make_optimizer(options)
+    optimizer.build(model.trainable_variables)
+    step = make_train_step(model, optimizer, options)
+    before = [w.numpy().copy() for w in model.trainable_weights]
+    states, mask = None, np.ones((3, config.seq_len), np.float32)
+    for window in windows(config):
+        sums, states, finite = step(window, mask, states)
+        assert bool(finite) and np.all(np.isfinite(sums[0]))
+    after = model.trainable_weights
+    assert all(w.dtype == "float32" for w in after)
+    assert not all(np.array_equal(a, b.numpy()) for a, b in zip(before, after)), "no update was applied"
+
+
+def test_bf16_epoch_validates_saves_and_generates_in_float32(tmp_path):
+    from samplernn import checkpoints
+    from samplernn.training import Trainer
+
+    run = make_run(tmp_path)
+    options = TrainOptions(num_epochs=1, batch_size=3, early_stopping_patience=0, output_file_dur=0.05,
+                           mixed_precision="bf16")  # the 3 training files in one batch: fewer traces
+    trainer = Trainer(run, options, log=lambda *_: None)
+    progress = trainer.fit()
+    assert progress.epochs_done == 1 and np.isfinite(progress.best_val_bits)
+    restored = build_model(run.config)
+    checkpoints.load_weights(checkpoints.latest_checkpoint(run.run_dir), restored)  # float32 weights
+    assert len(list((tmp_path / "logdir").rglob("epoch_0001_0.wav"))) == 1
