@@ -5,9 +5,9 @@
 Each round starts `train.py` (resuming), kills it with SIGKILL a random --min_seconds to --max_seconds
 after its first step (during a step, a validation or a checkpoint write), then checks that the run's
 `latest` checkpoint is complete and loadable. The next round must report "Resuming from" that checkpoint
-(or, when no checkpoint was completed yet, start afresh). On a 2-core CPU a resumed run writes its next
-checkpoint ~35 s after its first step (compiles, the rest of the epoch), then one every ~2 s. No audio is
-generated, so more kills land in checkpoint writes. Prints one line per
+(or, when no checkpoint was completed yet, start afresh). The data is one batch of 5 files (~30 steps an
+epoch, one compiled step shape per window kind) and no audio is generated, so a checkpoint is written
+every second or so once the steps are compiled, and many kills land in checkpoint writes. Prints one line per
 kill with the last loss before the kill and the first loss after the resume, then the tally.
 """
 
@@ -32,7 +32,7 @@ def make_data(work):
 
     data = os.path.join(work, "data")
     if not os.path.isdir(data):
-        make_demo_dataset(data, minutes=0.2, sample_rate=8000, chunk_seconds=1.0)
+        make_demo_dataset(data, minutes=0.1, sample_rate=8000, chunk_seconds=1.0)  # 6 files, 1 held out
     config = os.path.join(work, "config.json")
     with open(config, "w") as f:
         json.dump({"seq_len": 256, "frame_sizes": [4, 16], "dim": 32, "num_rnn_layers": 1, "q_levels": 64,
@@ -88,7 +88,7 @@ def main():
     data, config = make_data(args.work)
     logdir = os.path.join(args.work, "logdir")
     cmd = [sys.executable, "train.py", "--data_dir", data, "--logdir_root", logdir, "--id", "soak", "--config_file",
-           config, "--batch_size", "4", "--num_epochs", "1000", "--no-generate",
+           config, "--batch_size", "5", "--num_epochs", "1000", "--no-generate",
            "--early_stopping_patience", "0", "--max_checkpoints", "3"]
     survived, previous_last_loss, previous_ckpt = 0, None, None
     for kill in range(1, args.kills + 1):
