@@ -62,8 +62,11 @@ def main():
     cmd = [sys.executable, "train.py", "--data_dir", data, "--logdir_root", os.path.join(args.work, "logdir"),
            "--id", "rss", "--no-resume", "--config_file", config, "--batch_size", "8", "--num_epochs", "100000",
            "--output_file_dur", "1", "--early_stopping_patience", "0", "--max_checkpoints", "2"]
+    # A background job of a non-interactive shell (e.g. `nohup ... &`) inherits SIGINT ignored, and Python
+    # then installs no Ctrl-C handler: give the child the default disposition so the Ctrl-C below arrives.
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=ROOT,
-                            env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"})
+                            env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"},
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     epochs, peak = [], [0.0]
 
     def watch():

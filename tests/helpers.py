@@ -39,3 +39,21 @@ def make_run(tmp_path, resume=True):
     if run.run_dir is None:
         create_run_dir(run, str(tmp_path / "logdir"), "t", "test", {})
     return run
+
+
+def random_windows(config, rows, count=2, seed=0):
+    """`count` consecutive TBPTT windows of random levels, each (rows, seq_len + big_frame_size) int32."""
+    rng = np.random.default_rng(seed)
+    shape = (rows, config.seq_len + config.big_frame_size)
+    return [rng.integers(0, config.q_levels, shape).astype(np.int32) for _ in range(count)]
+
+
+def run_steps(step, windows, mask):
+    """A train step over consecutive windows, the state carried from one to the next; asserts every step
+    was finite and returns [(per-row sums as arrays, new states)] per window."""
+    results, states = [], None
+    for window in windows:
+        sums, states, finite = step(window, mask, states)
+        assert bool(finite)
+        results.append(([np.asarray(x) for x in sums], states))
+    return results

@@ -19,7 +19,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
 
-from helpers import tiny_config, write_tone  # noqa: E402
+from helpers import random_windows, run_steps, tiny_config, write_tone  # noqa: E402
 from samplernn import checkpoints  # noqa: E402
 from samplernn.model import build_model  # noqa: E402
 from samplernn.options import TrainOptions  # noqa: E402
@@ -45,18 +45,10 @@ def same_steps_as_one_device(strategy):
             optimizer = make_optimizer(options)
             optimizer.build(model.trainable_variables)
         steps.append(make_train_step(model, optimizer, options, strat))
-    rng = np.random.default_rng(0)
-    windows = [rng.integers(0, config.q_levels, (3, config.seq_len + config.big_frame_size)).astype(np.int32)
-               for _ in range(2)]
+    windows = random_windows(config, rows=3)
     mask = np.ones((3, config.seq_len), np.float32)
     mask[2, 20:] = 0.0
-    sums = [[], []]
-    for k in range(2):
-        states = None
-        for window in windows:
-            s, states, finite = steps[k](window, mask, states)
-            assert bool(finite)
-            sums[k].append([np.asarray(x) for x in s])
+    sums = [[s for s, _ in run_steps(step, windows, mask)] for step in steps]
     for a, b in zip(keras.tree.flatten(sums[0]), keras.tree.flatten(sums[1])):
         assert a.shape == b.shape == (3,), (a.shape, b.shape)
         np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)

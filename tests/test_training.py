@@ -6,7 +6,7 @@ import os
 import numpy as np
 import pytest
 
-from helpers import make_run, tiny_config
+from helpers import make_run, random_windows, run_steps, tiny_config
 from samplernn import checkpoints, train_step, training
 from samplernn.errors import SampleRNNError
 from samplernn.options import TrainOptions
@@ -135,18 +135,10 @@ def test_accumulated_micro_batches_give_the_whole_batch_update():
         optimizer = training.make_optimizer(options)
         optimizer.build(model.trainable_variables)
         steps.append(train_step.make_train_step(model, optimizer, options))
-    rng = np.random.default_rng(0)
-    windows = [rng.integers(0, config.q_levels, (4, config.seq_len + config.big_frame_size)).astype(np.int32)
-               for _ in range(2)]
+    windows = random_windows(config, rows=4)
     mask = np.ones((4, config.seq_len), np.float32)
     mask[3, 10:] = 0.0
-    results = [[], []]
-    for k in range(2):
-        states = None
-        for window in windows:
-            sums, states, finite = steps[k](window, mask, states)
-            assert bool(finite)
-            results[k].append((sums, states))
+    results = [run_steps(step, windows, mask) for step in steps]
     tol = dict(rtol=2e-5, atol=1e-6)
     for (sums_a, states_a), (sums_b, states_b) in zip(*results):
         for a, b in zip(keras.tree.flatten((sums_a, states_a)), keras.tree.flatten((sums_b, states_b))):
