@@ -1,7 +1,7 @@
 """Several GPUs or machines through `tf.distribute`: which strategy, which worker writes, whose rows.
 
 - `TF_CONFIG` set: `MultiWorkerMirroredStrategy`, one `train.py` process per machine (README: "Several
-  GPUs or machines"). Every worker reads the same files in the same order; each replica trains on its
+  machines"). Every worker reads the same files in the same order; each replica trains on its
   rows of every batch.
 - More than one GPU visible (and `--multi_gpu`, the default): `MirroredStrategy` over all of them.
 - Otherwise the default strategy: one device, and nothing below changes anything.
