@@ -130,11 +130,11 @@ def make_train_step(model, optimizer, options, strategy=None):
         return sums, new_states, finite
 
     def train_step(inputs, mask, states):
-        rows = inputs.shape[0]
-        if replicas > 1:
-            inputs, mask = distribute.split_rows(strategy, inputs, mask)
-        sums, new_states, finite = step(inputs, mask, states)
         # Truncated BPTT: the state crosses into the next window (stop_gradient above), its gradient does not.
-        return tf.nest.map_structure(lambda s: s[:rows], sums), new_states, finite
+        if replicas == 1:
+            return step(inputs, mask, states)
+        rows = inputs.shape[0]
+        sums, new_states, finite = step(*distribute.split_rows(strategy, inputs, mask), states)
+        return tf.nest.map_structure(lambda s: s[:rows], sums), new_states, finite  # without the padding rows
 
     return train_step
