@@ -23,7 +23,10 @@ def parse_args():
     p.add_argument("--data_dir", required=True)
     p.add_argument("--config_file", required=True)
     p.add_argument("--batch_size", type=int, default=32)
-    p.add_argument("--learning_rate", type=float, default=1e-3)
+    p.add_argument("--learning_rate", type=float, default=1e-3, help="the (peak) learning rate")
+    p.add_argument("--lr_schedule", choices=("constant", "cosine"), default="constant",
+                   help="cosine: linear warm-up, then a half cosine down to 0 at the end of the budget's clock")
+    p.add_argument("--warmup_steps", type=int, default=100, help="warm-up steps of the cosine schedule")
     p.add_argument("--minutes", type=float, default=20.0, help="training budget (wall clock of the steps)")
     p.add_argument("--eval_every", type=float, default=4.0, help="minutes of training between evaluations")
     p.add_argument("--eval_seconds", type=float, default=None,
@@ -40,6 +43,16 @@ def corpus_stats(sequences_audio, rate):
 
     stats = [describe(a, rate) for a in sequences_audio]
     return {k: float(np.mean([s[k] for s in stats])) for k in ("silence_fraction", "flatness", "rms_db")}
+
+
+def learning_rate(args, steps, trained):
+    """The learning rate after `steps` steps and `trained` seconds of training (the budget is wall clock)."""
+    import math
+
+    if args.lr_schedule == "constant":
+        return args.learning_rate
+    warm = min(1.0, (steps + 1) / args.warmup_steps)
+    return args.learning_rate * warm * 0.5 * (1.0 + math.cos(math.pi * min(1.0, trained / (args.minutes * 60))))
 
 
 def main():
@@ -81,6 +94,7 @@ def main():
         for b in range(len(batches.file_batches)):
             states = None
             for window in batches.windows(b):
+                optimizer.learning_rate.assign(learning_rate(args, steps, trained))
                 start = time.perf_counter()
                 sums, states, _ = train_step(window.inputs, window.mask, None if window.reset else states)
                 avg = Average()
@@ -108,7 +122,8 @@ def main():
         print(line, flush=True)
         generated.append(stats)
     corpus = corpus_stats([load_audio(p, config.sample_rate) for p in val_files], config.sample_rate)
-    summary = {"config": args.config_file, "learning_rate": args.learning_rate, "batch_size": args.batch_size,
+    summary = {"config": args.config_file, "learning_rate": args.learning_rate,
+               "lr_schedule": args.lr_schedule, "warmup_steps": args.warmup_steps, "batch_size": args.batch_size,
                "eval_seconds": args.eval_seconds, "steps": steps, "sec_per_step": trained / steps, "curve": curve,
                "generated": {k: float(np.mean([g[k] for g in generated])) for k in corpus}, "corpus_heldout": corpus}
     with open(os.path.join(args.out, "summary.json"), "w") as f:
