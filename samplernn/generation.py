@@ -28,7 +28,9 @@ class BlockLoop:
 
     def run(self, ctx, states, num_blocks):
         """ctx (B, 2 * big) int32 whose first half is the last top frame -> (levels (B, n * big), extras)."""
-        self.tables = self.model.sample_mlp.lookup_tables()  # (fs0, q_levels, dim), once per call
+        # Lookup tables and transposed kernels, once per call (see `samplernn.backend.step_affine`).
+        self.mlp_weights = self.model.sample_mlp.step_weights()
+        self.tier_weights = [tier.step_weights() for tier in self.model.frame_tiers]
         n = num_blocks * self.big
         levels = tf.TensorArray(tf.int32, size=n, element_shape=(None,))
         extras = tf.TensorArray(tf.float32, size=n if self.extra_shape else 0, element_shape=self.extra_shape)
@@ -48,7 +50,8 @@ class BlockLoop:
         """Tier k steps once at block position `pos`, then everything below it fills its frame."""
         fs = self.model.frame_sizes[k]
         frame = self.model.frame_input(tf.slice(ctx, [0, self.big + pos - fs], [-1, fs]))  # (B, fs)
-        upsampled, tier_state = self.model.frame_tiers[k].step(frame, conditioning, states[k])  # (B, ratio, dim)
+        tier = self.model.frame_tiers[k]
+        upsampled, tier_state = tier.step(frame, conditioning, states[k], self.tier_weights[k])  # (B, ratio, dim)
         states = states[:k] + [tier_state] + states[k + 1:]
         sub = self.model.frame_sizes[k - 1] if k > 0 else 1
 
@@ -59,12 +62,12 @@ class BlockLoop:
             ctx, levels, extras = self._sample(t0, pos + i, ctx, upsampled[:, i], levels, extras)
             return ctx, states, levels, extras
 
-        return _while(self.model.frame_tiers[k].ratio, body, (ctx, states, levels, extras))
+        return _while(tier.ratio, body, (ctx, states, levels, extras))
 
     def _sample(self, t0, pos, ctx, conditioning, levels, extras):
         fs0 = self.model.frame_sizes[0]
         window = tf.slice(ctx, [0, self.big + pos - fs0], [-1, fs0])  # (B, fs0) previous samples
-        logits = self.model.sample_mlp.step(self.tables, window, conditioning)  # (B, q_levels)
+        logits = self.model.sample_mlp.step(self.mlp_weights, window, conditioning)  # (B, q_levels)
         t = t0 + pos
         chosen, extra = self.pick(logits, t)
         batch = tf.shape(ctx)[0]

@@ -1,13 +1,15 @@
 """The layers of SampleRNN: a weight-normalised `Linear`, the frame-level `FrameRNN` and the `SampleMLP`.
 
 Every layer takes and returns its recurrent state explicitly; `call` is the teacher-forced pass over a
-whole sequence and `step` advances one frame (or one sample) for generation, with the same weights.
+whole sequence and `step` advances one frame (or one sample) for generation, with the same weights as
+`step_weights()` returns them once per generation call (lookup tables, kernels transposed: see
+`samplernn.backend.step_affine`).
 """
 
 import keras
 from keras import ops
 
-from samplernn.backend import xla
+from samplernn.backend import step_affine, xla
 from samplernn.recurrence import GRU
 
 # Above this many levels, building the [frame_size, q_levels, dim] lookup tables costs more than the
@@ -52,6 +54,15 @@ class Linear(keras.layers.Layer):
     def effective_kernel(self):
         return _normalise(self.kernel, self.gain, 0) if self.weight_norm else self.kernel
 
+    def step_weights(self):
+        """The weights `step` takes: the effective kernel transposed (see `step_affine`), the bias or None."""
+        return ops.transpose(self.effective_kernel()), (self.bias if self.use_bias else None)
+
+    def step(self, weights, x):
+        """`call` for x (B, inputs), with `step_weights()` computed once per generation call."""
+        kernel_t, bias = weights
+        return step_affine([(x, kernel_t)], bias)
+
     def call(self, x):
         y = ops.matmul(x, self.effective_kernel())
         return y + self.bias if self.use_bias else y
@@ -60,6 +71,28 @@ class Linear(keras.layers.Layer):
         return {**super().get_config(), "units": self.units, "use_bias": self.use_bias,
                 "weight_norm": self.weight_norm,
                 "kernel_initializer": keras.initializers.serialize(self.kernel_initializer)}
+
+
+def _apply(layer, x, weights):
+    """A `Linear` over x: the layer itself, or its `step` when given its step weights."""
+    return layer(x) if weights is None else layer.step(weights, x)
+
+
+def _part(weights, key, index=None):
+    """weights[key] (or weights[key][index]); None when there are no step weights."""
+    if weights is None:
+        return None
+    return weights[key] if index is None else weights[key][index]
+
+
+def _lstm_step(x, states, weights):
+    """One step of `keras.layers.LSTM`'s cell (gates i, f, c, o; sigmoid and tanh) with transposed kernels."""
+    kernel_t, recurrent_t, bias = weights
+    h, c = states
+    zi, zf, zc, zo = ops.split(step_affine([(x, kernel_t), (h, recurrent_t)], bias), 4, axis=-1)
+    c = ops.sigmoid(zf) * c + ops.sigmoid(zi) * ops.tanh(zc)
+    h = ops.sigmoid(zo) * ops.tanh(c)
+    return h, [h, c]
 
 
 @keras.saving.register_keras_serializable(package="samplernn")
@@ -111,10 +144,11 @@ class FrameRNN(keras.layers.Layer):
         n = self.states_per_layer
         return list(states[i * n:(i + 1) * n])
 
-    def _merge(self, tier_input, outputs):
+    def _merge(self, outputs, weights):
         if not self.skip_conn:
             return outputs[-1]
-        return sum(proj(h) for proj, h in zip(self.skip_projs, outputs))
+        return sum(_apply(proj, h, _part(weights, "skip_projs", i))
+                   for i, (proj, h) in enumerate(zip(self.skip_projs, outputs)))
 
     def _sequence_layer(self, i, layer_in, state, training):
         """Layer i over a whole sequence -> (outputs, new state list)."""
@@ -125,14 +159,11 @@ class FrameRNN(keras.layers.Layer):
         h, *new_state = rnn(layer_in, initial_state=state, training=training)
         return h, new_state
 
-    def _step_layer(self, i, layer_in, state, training):
-        """Layer i for one time step -> (output, new state list)."""
-        rnn = self.rnns[i]
-        return rnn.step(layer_in, state) if self.rnn_type == "gru" else rnn.cell(layer_in, state)
+    def _stack(self, frames, conditioning, states, run_layer, training, weights=None):
+        """Input projection, the RNN layers (with skip connections), upsampling; any leading axes.
 
-    def _stack(self, frames, conditioning, states, run_layer, training):
-        """Input projection, the RNN layers (with skip connections), upsampling; any leading axes."""
-        x = self.input_proj(frames)
+        With `weights` (from `step_weights()`), the linear maps use them instead of the variables."""
+        x = _apply(self.input_proj, frames, _part(weights, "input_proj"))
         if conditioning is not None:
             x = x + conditioning
         h, outputs, new_states = x, [], []
@@ -141,7 +172,7 @@ class FrameRNN(keras.layers.Layer):
             h, state = run_layer(i, layer_in, self._layer_state(states, i), training)
             outputs.append(h)
             new_states.extend(state)
-        return self.upsample(self._merge(x, outputs)), new_states  # (..., ratio * dim)
+        return _apply(self.upsample, self._merge(outputs, weights), _part(weights, "upsample")), new_states
 
     def call(self, frames, conditioning, states, training=None):
         """frames (B, T, frame_size) float, conditioning (B, T, dim) or None, states: list of (B, dim).
@@ -152,9 +183,23 @@ class FrameRNN(keras.layers.Layer):
         batch, steps = ops.shape(out)[0], ops.shape(out)[1]
         return ops.reshape(out, (batch, steps * self.ratio, self.dim)), new_states
 
-    def step(self, frame, conditioning, states):
-        """One frame: frame (B, frame_size) float, conditioning (B, dim) or None -> ((B, ratio, dim), states)."""
-        out, new_states = self._stack(frame, conditioning, states, self._step_layer, False)
+    def step_weights(self):
+        """The weights `step` takes, kernels transposed for `step_affine`: computed once per generation call."""
+        rnns = [rnn.step_weights() if self.rnn_type == "gru" else
+                (ops.transpose(rnn.cell.kernel), ops.transpose(rnn.cell.recurrent_kernel), rnn.cell.bias)
+                for rnn in self.rnns]
+        return {"input_proj": self.input_proj.step_weights(), "rnns": rnns, "upsample": self.upsample.step_weights(),
+                "skip_projs": [proj.step_weights() for proj in self.skip_projs]}
+
+    def step(self, frame, conditioning, states, weights):
+        """One frame: frame (B, frame_size) float, conditioning (B, dim) or None, weights from `step_weights()`
+        -> ((B, ratio, dim), states)."""
+        def run_layer(i, layer_in, state, training):
+            if self.rnn_type == "gru":
+                return self.rnns[i].step(layer_in, state, weights["rnns"][i])
+            return _lstm_step(layer_in, state, weights["rnns"][i])
+
+        out, new_states = self._stack(frame, conditioning, states, run_layer, False, weights)
         return ops.reshape(out, (-1, self.ratio, self.dim)), new_states
 
     def get_config(self):
@@ -207,11 +252,11 @@ class SampleMLP(keras.layers.Layer):
         """
         return ops.einsum("qe,ked->kqd", self.embedding.embeddings, self._window_kernel())
 
-    def _head(self, h):
+    def _head(self, h, weights=None):
         h = ops.relu(h)
-        for layer in self.hidden:
-            h = ops.relu(layer(h))
-        return self.output_proj(h)
+        for i, layer in enumerate(self.hidden):
+            h = ops.relu(_apply(layer, h, _part(weights, "hidden", i)))
+        return _apply(self.output_proj, h, _part(weights, "output_proj"))
 
     def call(self, samples, conditioning):
         """samples (B, L + frame_size - 1) int levels, conditioning (B, L, dim) -> logits (B, L, q_levels)."""
@@ -222,10 +267,16 @@ class SampleMLP(keras.layers.Layer):
             h = _sum_table_rows(self.lookup_tables(), samples)  # (B, L, dim)
         return self._head(h + conditioning)
 
-    def step(self, tables, window, conditioning):
-        """One sample: tables from `lookup_tables()`, window (B, frame_size) int, conditioning (B, dim)."""
+    def step_weights(self):
+        """What `step` takes: the lookup tables and the transposed kernels. Computed once per generation call."""
+        return {"tables": self.lookup_tables(), "hidden": [layer.step_weights() for layer in self.hidden],
+                "output_proj": self.output_proj.step_weights()}
+
+    def step(self, weights, window, conditioning):
+        """One sample: weights from `step_weights()`, window (B, frame_size) int, conditioning (B, dim)."""
+        tables = weights["tables"]
         h = sum(ops.take(tables[k], window[:, k], axis=0) for k in range(self.frame_size))  # (B, dim)
-        return self._head(h + conditioning)
+        return self._head(h + conditioning, weights)
 
     def get_config(self):
         return {**super().get_config(), "frame_size": self.frame_size, "dim": self.dim, "q_levels": self.q_levels,

@@ -13,7 +13,7 @@ forward + backward): 6.9 s. This layer does the same in 1.5 s (bench: `bench/tra
 import keras
 from keras import ops
 
-from samplernn.backend import xla
+from samplernn.backend import step_affine, xla
 
 # Time steps per unrolled chunk; longer sequences (e.g. priming on a long seed) run chunk by chunk.
 CHUNK = 64
@@ -27,7 +27,12 @@ def _split_gates(x, units):
 
 def _gru_step(xp_t, h, recurrent_kernel, recurrent_bias, units):
     """One step. xp_t: the input projection (B, 3u) with its bias; returns (h_new, what the backward pass needs)."""
-    hz, hr, hh = _split_gates(ops.matmul(h, recurrent_kernel) + recurrent_bias, units)
+    return _gru_update(xp_t, ops.matmul(h, recurrent_kernel) + recurrent_bias, h, units)
+
+
+def _gru_update(xp_t, hp_t, h, units):
+    """The gates from the input projection xp_t and the recurrent projection hp_t (B, 3u), both with bias."""
+    hz, hr, hh = _split_gates(hp_t, units)
     xz, xr, xh = _split_gates(xp_t, units)
     z = ops.sigmoid(xz + hz)
     r = ops.sigmoid(xr + hr)
@@ -109,10 +114,15 @@ class GRU(keras.layers.Layer):
         out = chunks[0] if len(chunks) == 1 else ops.concatenate(chunks, axis=1)
         return out, h
 
-    def step(self, x, states):
-        """x (B, input_dim), states [(B, u)] -> (h (B, u), [h])."""
-        xp = ops.matmul(x, self.kernel) + self.bias[0]
-        h, _ = _gru_step(xp, states[0], self.recurrent_kernel, self.bias[1], self.units)
+    def step_weights(self):
+        """The weights `step` takes: both kernels transposed (see `step_affine`), the biases. Once per call."""
+        return ops.transpose(self.kernel), ops.transpose(self.recurrent_kernel), self.bias
+
+    def step(self, x, states, weights):
+        """x (B, input_dim), states [(B, u)], weights from `step_weights()` -> (h (B, u), [h])."""
+        kernel_t, recurrent_t, bias = weights
+        xp = step_affine([(x, kernel_t)], bias[0])
+        h, _ = _gru_update(xp, step_affine([(states[0], recurrent_t)], bias[1]), states[0], self.units)
         return h, [h]
 
     def get_config(self):

@@ -55,8 +55,9 @@ def test_gru_step_matches_the_sequence():
     x = rng.normal(size=(2, 7, 6)).astype(np.float32)
     h = rng.normal(size=(2, 4)).astype(np.float32)
     out, _ = ours(x, [h])
+    weights = ours.step_weights()
     for t in range(7):
-        h, _ = ours.step(x[:, t], [h])
+        h, _ = ours.step(x[:, t], [h], weights)
         np.testing.assert_allclose(h, out[:, t], **TOL)
 
 
