@@ -28,9 +28,10 @@ class BlockLoop:
 
     def run(self, ctx, states, num_blocks):
         """ctx (B, 2 * big) int32 whose first half is the last top frame -> (levels (B, n * big), extras)."""
-        # Lookup tables and transposed kernels, once per call (see `samplernn.backend.step_affine`).
-        self.mlp_weights = self.model.sample_mlp.step_weights()
-        self.tier_weights = [tier.step_weights() for tier in self.model.frame_tiers]
+        # Lookup tables and kernels laid out for this many streams, once per call (`backend.step_kernel`).
+        rows = ctx.shape[0]
+        self.mlp_weights = self.model.sample_mlp.step_weights(rows)
+        self.tier_weights = [tier.step_weights(rows) for tier in self.model.frame_tiers]
         n = num_blocks * self.big
         levels = tf.TensorArray(tf.int32, size=n, element_shape=(None,))
         extras = tf.TensorArray(tf.float32, size=n if self.extra_shape else 0, element_shape=self.extra_shape)

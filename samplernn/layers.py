@@ -2,14 +2,14 @@
 
 Every layer takes and returns its recurrent state explicitly; `call` is the teacher-forced pass over a
 whole sequence and `step` advances one frame (or one sample) for generation, with the same weights as
-`step_weights()` returns them once per generation call (lookup tables, kernels transposed: see
-`samplernn.backend.step_affine`).
+`step_weights(rows)` returns them once per generation call (lookup tables, kernels laid out for the
+number of streams: see `samplernn.backend.step_kernel`).
 """
 
 import keras
 from keras import ops
 
-from samplernn.backend import step_affine, xla
+from samplernn.backend import step_affine, step_kernel, xla
 from samplernn.recurrence import GRU
 
 # Above this many levels, building the [frame_size, q_levels, dim] lookup tables costs more than the
@@ -54,14 +54,14 @@ class Linear(keras.layers.Layer):
     def effective_kernel(self):
         return _normalise(self.kernel, self.gain, 0) if self.weight_norm else self.kernel
 
-    def step_weights(self):
-        """The weights `step` takes: the effective kernel transposed (see `step_affine`), the bias or None."""
-        return ops.transpose(self.effective_kernel()), (self.bias if self.use_bias else None)
+    def step_weights(self, rows):
+        """The weights `step` takes over `rows` rows: the effective kernel (see `step_kernel`), the bias or None."""
+        return step_kernel(self.effective_kernel(), rows), (self.bias if self.use_bias else None)
 
     def step(self, weights, x):
-        """`call` for x (B, inputs), with `step_weights()` computed once per generation call."""
-        kernel_t, bias = weights
-        return step_affine([(x, kernel_t)], bias)
+        """`call` for x (B, inputs), with `step_weights(B)` computed once per generation call."""
+        kernel, bias = weights
+        return step_affine([(x, kernel)], bias)
 
     def call(self, x):
         y = ops.matmul(x, self.effective_kernel())
@@ -86,10 +86,10 @@ def _part(weights, key, index=None):
 
 
 def _lstm_step(x, states, weights):
-    """One step of `keras.layers.LSTM`'s cell (gates i, f, c, o; sigmoid and tanh) with transposed kernels."""
-    kernel_t, recurrent_t, bias = weights
+    """One step of `keras.layers.LSTM`'s cell (gates i, f, c, o; sigmoid and tanh), with step weights."""
+    kernel, recurrent_kernel, bias = weights
     h, c = states
-    zi, zf, zc, zo = ops.split(step_affine([(x, kernel_t), (h, recurrent_t)], bias), 4, axis=-1)
+    zi, zf, zc, zo = ops.split(step_affine([(x, kernel), (h, recurrent_kernel)], bias), 4, axis=-1)
     c = ops.sigmoid(zf) * c + ops.sigmoid(zi) * ops.tanh(zc)
     h = ops.sigmoid(zo) * ops.tanh(c)
     return h, [h, c]
@@ -162,7 +162,7 @@ class FrameRNN(keras.layers.Layer):
     def _stack(self, frames, conditioning, states, run_layer, training, weights=None):
         """Input projection, the RNN layers (with skip connections), upsampling; any leading axes.
 
-        With `weights` (from `step_weights()`), the linear maps use them instead of the variables."""
+        With `weights` (from `step_weights(B)`), the linear maps use them instead of the variables."""
         x = _apply(self.input_proj, frames, _part(weights, "input_proj"))
         if conditioning is not None:
             x = x + conditioning
@@ -183,16 +183,17 @@ class FrameRNN(keras.layers.Layer):
         batch, steps = ops.shape(out)[0], ops.shape(out)[1]
         return ops.reshape(out, (batch, steps * self.ratio, self.dim)), new_states
 
-    def step_weights(self):
-        """The weights `step` takes, kernels transposed for `step_affine`: computed once per generation call."""
-        rnns = [rnn.step_weights() if self.rnn_type == "gru" else
-                (ops.transpose(rnn.cell.kernel), ops.transpose(rnn.cell.recurrent_kernel), rnn.cell.bias)
+    def step_weights(self, rows):
+        """The weights `step` takes over `rows` rows (see `step_kernel`): computed once per generation call."""
+        rnns = [rnn.step_weights(rows) if self.rnn_type == "gru" else
+                (step_kernel(rnn.cell.kernel, rows), step_kernel(rnn.cell.recurrent_kernel, rows), rnn.cell.bias)
                 for rnn in self.rnns]
-        return {"input_proj": self.input_proj.step_weights(), "rnns": rnns, "upsample": self.upsample.step_weights(),
-                "skip_projs": [proj.step_weights() for proj in self.skip_projs]}
+        return {"input_proj": self.input_proj.step_weights(rows), "rnns": rnns,
+                "upsample": self.upsample.step_weights(rows),
+                "skip_projs": [proj.step_weights(rows) for proj in self.skip_projs]}
 
     def step(self, frame, conditioning, states, weights):
-        """One frame: frame (B, frame_size) float, conditioning (B, dim) or None, weights from `step_weights()`
+        """One frame: frame (B, frame_size) float, conditioning (B, dim) or None, weights from `step_weights(B)`
         -> ((B, ratio, dim), states)."""
         def run_layer(i, layer_in, state, training):
             if self.rnn_type == "gru":
@@ -267,13 +268,13 @@ class SampleMLP(keras.layers.Layer):
             h = _sum_table_rows(self.lookup_tables(), samples)  # (B, L, dim)
         return self._head(h + conditioning)
 
-    def step_weights(self):
-        """What `step` takes: the lookup tables and the transposed kernels. Computed once per generation call."""
-        return {"tables": self.lookup_tables(), "hidden": [layer.step_weights() for layer in self.hidden],
-                "output_proj": self.output_proj.step_weights()}
+    def step_weights(self, rows):
+        """What `step` takes over `rows` rows: the lookup tables and the kernels. Once per generation call."""
+        return {"tables": self.lookup_tables(), "hidden": [layer.step_weights(rows) for layer in self.hidden],
+                "output_proj": self.output_proj.step_weights(rows)}
 
     def step(self, weights, window, conditioning):
-        """One sample: weights from `step_weights()`, window (B, frame_size) int, conditioning (B, dim)."""
+        """One sample: weights from `step_weights(B)`, window (B, frame_size) int, conditioning (B, dim)."""
         tables = weights["tables"]
         h = sum(ops.take(tables[k], window[:, k], axis=0) for k in range(self.frame_size))  # (B, dim)
         return self._head(h + conditioning, weights)

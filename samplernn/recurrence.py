@@ -13,7 +13,7 @@ forward + backward): 6.9 s. This layer does the same in 1.5 s (bench: `bench/tra
 import keras
 from keras import ops
 
-from samplernn.backend import step_affine, xla
+from samplernn.backend import step_affine, step_kernel, xla
 
 # Time steps per unrolled chunk; longer sequences (e.g. priming on a long seed) run chunk by chunk.
 CHUNK = 64
@@ -114,15 +114,15 @@ class GRU(keras.layers.Layer):
         out = chunks[0] if len(chunks) == 1 else ops.concatenate(chunks, axis=1)
         return out, h
 
-    def step_weights(self):
-        """The weights `step` takes: both kernels transposed (see `step_affine`), the biases. Once per call."""
-        return ops.transpose(self.kernel), ops.transpose(self.recurrent_kernel), self.bias
+    def step_weights(self, rows):
+        """The weights `step` takes over `rows` rows (see `step_kernel`): computed once per generation call."""
+        return step_kernel(self.kernel, rows), step_kernel(self.recurrent_kernel, rows), self.bias
 
     def step(self, x, states, weights):
-        """x (B, input_dim), states [(B, u)], weights from `step_weights()` -> (h (B, u), [h])."""
-        kernel_t, recurrent_t, bias = weights
-        xp = step_affine([(x, kernel_t)], bias[0])
-        h, _ = _gru_update(xp, step_affine([(states[0], recurrent_t)], bias[1]), states[0], self.units)
+        """x (B, input_dim), states [(B, u)], weights from `step_weights(B)` -> (h (B, u), [h])."""
+        kernel, recurrent_kernel, bias = weights
+        xp = step_affine([(x, kernel)], bias[0])
+        h, _ = _gru_update(xp, step_affine([(states[0], recurrent_kernel)], bias[1]), states[0], self.units)
         return h, [h]
 
     def get_config(self):

@@ -23,16 +23,23 @@ def random_inputs(config, batch=3, length=64, seed=0):
     return x.astype(np.int32)
 
 
-@pytest.mark.parametrize("variant", VARIANTS, ids=lambda v: f"{len(v['frame_sizes']) + 1}tier-{v['rnn_type']}")
-def test_step_by_step_replay_gives_teacher_forced_logits(variant):
+# One stream runs its matrix-vector products with the kernels as they are, several streams with them
+# transposed (samplernn.backend.step_kernel): both layouts replay the teacher-forced pass.
+REPLAYS = [(v, 3) for v in VARIANTS] + [(VARIANTS[0], 1), (VARIANTS[3], 1)]
+
+
+@pytest.mark.parametrize("variant, batch", REPLAYS,
+                         ids=lambda p: f"{len(p['frame_sizes']) + 1}tier-{p['rnn_type']}" if isinstance(p, dict)
+                         else f"{p}stream")
+def test_step_by_step_replay_gives_teacher_forced_logits(variant, batch):
     config = tiny_config(**variant)
     model = build_model(config)
-    x = random_inputs(config)
+    x = random_inputs(config, batch=batch)
     big = config.big_frame_size
     logits, _ = model(x, training=False)
     forced = tf.constant(x[:, big:])
     loop = BlockLoop(model, lambda lg, t: (forced[:, t], lg), extra_shape=(None, config.q_levels))
-    ctx, states = prime(model, np.zeros((3, 0), np.int32), zero_level(config.q_type, config.q_levels))
+    ctx, states = prime(model, np.zeros((batch, 0), np.int32), zero_level(config.q_type, config.q_levels))
     levels, replayed = loop.run(ctx, states, 64 // big)
     np.testing.assert_array_equal(levels.numpy(), x[:, big:])
     np.testing.assert_allclose(replayed.numpy(), logits.numpy(), atol=LOGIT_TOLERANCE)

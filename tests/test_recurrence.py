@@ -49,13 +49,14 @@ def test_gru_matches_keras_gru_forward_and_gradients(steps, compiled, monkeypatc
         np.testing.assert_allclose(g, rg, err_msg=name, **TOL)
 
 
-def test_gru_step_matches_the_sequence():
+@pytest.mark.parametrize("rows", [1, 2])  # kernels as they are for one row, transposed for several
+def test_gru_step_matches_the_sequence(rows):
     ours, _ = twin_layers(input_dim=6, units=4)
     rng = np.random.default_rng(2)
-    x = rng.normal(size=(2, 7, 6)).astype(np.float32)
-    h = rng.normal(size=(2, 4)).astype(np.float32)
+    x = rng.normal(size=(rows, 7, 6)).astype(np.float32)
+    h = rng.normal(size=(rows, 4)).astype(np.float32)
     out, _ = ours(x, [h])
-    weights = ours.step_weights()
+    weights = ours.step_weights(rows)
     for t in range(7):
         h, _ = ours.step(x[:, t], [h], weights)
         np.testing.assert_allclose(h, out[:, t], **TOL)
