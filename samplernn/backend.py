@@ -16,27 +16,27 @@ def xla(fn):
     return tf.function(fn, jit_compile=True)  # one trace per shape: the GRU unrolls its static length
 
 
-
-
 def step_kernel(kernel, rows):
     """`kernel` (inputs, units) laid out for `step_affine` over `rows` rows (None: unknown, taken as many).
 
-    XLA's CPU dot multiplies (B, K) @ (K, N) for B ~ 32 about 2.5x slower than (N, K) @ (K, B) once the
+    XLA's CPU dot multiplies (B, K) @ (K, N) for B ~ 32 about 2.5-3x slower than (N, K) @ (K, B) once the
     kernels no longer fit in the cache (`bench/matmul_layout.py`), so for several rows the kernel is kept
     transposed; for one row (a matrix-vector product) `x @ kernel` is the faster form and it stays as it is.
+    Returns (the kernel or its transpose, whether transposed).
     """
-    return kernel if rows == 1 else keras.ops.transpose(kernel)
+    return (kernel, False) if rows == 1 else (keras.ops.transpose(kernel), True)
 
 
 def step_affine(terms, bias):
     """sum of `x @ kernel` over terms [(x (B, inputs), step_kernel(kernel, B))], plus bias (units,) or None.
 
-    With several rows it works on (units, B) until the bias is added: transposing the dot's result directly
-    would let XLA fold the transpose back into the slow form.
+    With transposed kernels it works on (units, B) until the bias is added: transposing the dot's result
+    directly would let XLA fold the transpose back into the slow form.
     """
     ops = keras.ops
-    if terms[0][0].shape[0] == 1:
-        y = sum(ops.matmul(x, kernel) for x, kernel in terms)
+    transposed = terms[0][1][1]  # the terms of one call are laid out alike
+    if not transposed:
+        y = sum(ops.matmul(x, kernel) for x, (kernel, _) in terms)
         return y if bias is None else y + bias
-    y = sum(ops.matmul(kernel, ops.transpose(x)) for x, kernel in terms)
+    y = sum(ops.matmul(kernel_t, ops.transpose(x)) for x, (kernel_t, _) in terms)
     return ops.transpose(y if bias is None else y + bias[:, None])

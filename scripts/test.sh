@@ -1,7 +1,6 @@
 #!/usr/bin/env bash
-# Sets up .venv and runs the whole test suite, on up to 4 worker processes (pytest-xdist; the suite is mostly
-# single-threaded XLA compiles, so two workers on two cores take about half the time). A run that collects no
-# test fails.
+# Sets up .venv and runs the whole test suite on up to 4 worker processes (pytest-xdist: the suite is mostly
+# single-threaded XLA compiles, so a 2-core machine runs two at once). A run that collects no test fails.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/setup_venv.sh"
 cd "$ROOT"
