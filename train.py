@@ -40,6 +40,9 @@ def build_parser():
                    help="on a NaN/Inf loss: stop (keeping the last checkpoint) or skip the step")
     p.add_argument("--accumulate_steps", type=positive_int,
                    help="run each batch as N micro-batches and sum their gradients (less memory, same update)")
+    p.add_argument("--segment_windows", type=non_negative_int,
+                   help="each batch row reads random segments of N windows from any file, restarting its state "
+                        "between segments, instead of whole files in file batches (0: whole files)")
     p.add_argument("--mixed_precision", choices=MIXED_PRECISION,
                    help="compute in bfloat16 or float16 with float32 weights (GPUs; fp16 scales the loss)")
     p.add_argument("--multi_gpu", action=argparse.BooleanOptionalAction,

@@ -5,6 +5,10 @@ file batches. Each file batch is cut into `seq_len` subsequences with the `big_f
 overlap the model needs in front; the trainer carries the RNN state across the subsequences of one
 file batch and resets it at the next. Files of unequal length are padded with silence, and a mask
 keeps the padding out of the loss.
+
+`RandomSegments` is the other way to read the same files: every batch row reads a segment of a few
+windows from a random file and place, then restarts its state on another segment, the rows staggered
+so that each step mixes many files (consecutive batches are far less alike than 32 files read through).
 """
 
 import dataclasses
@@ -24,7 +28,7 @@ class Window:
 
     inputs: np.ndarray
     mask: np.ndarray
-    reset: bool  # first window of a file batch: start from the learned initial state
+    reset: object  # True / (B,) bool: the rows that start from the learned initial state
 
 
 def split_files(paths, val_frac, seed):
@@ -111,3 +115,49 @@ class TBPTTBatches:
             start = s * cfg.seq_len
             yield Window(padded[:, start:start + cfg.seq_len + overlap],  # (B, seq_len + overlap)
                          mask[:, start:start + cfg.seq_len], reset=(s == 0))
+
+
+class RandomSegments:
+    """Endless TBPTT windows where each row reads `segment_windows` windows of a random file from a random
+    place, then restarts (its `reset` entry is True) on a new segment. Files are drawn in proportion to
+    their length; the rows' first segments are shortened at random so that their restarts are spread
+    over the steps. Seeded: the same seed gives the same windows.
+    """
+
+    def __init__(self, sequences, config, batch_size, segment_windows, seed):
+        if segment_windows < 1:
+            raise SampleRNNError(f"--segment_windows must be at least 1, got {segment_windows}")
+        self.sequences, self.config, self.batch_size = sequences, config, batch_size
+        self.segment_windows = segment_windows
+        self.rng = np.random.default_rng(seed)
+        lengths = np.array([len(s) for s in sequences], np.float64)
+        self.weights = lengths / lengths.sum()
+        self.pad = zero_level(config.q_type, config.q_levels)
+        self.file = np.zeros(batch_size, np.int64)
+        self.pos = np.zeros(batch_size, np.int64)
+        # Windows left in each row's segment; 0 restarts it. The first segments take 1..segment_windows.
+        self.left = np.zeros(batch_size, np.int64)
+        self._first = self.rng.integers(1, segment_windows + 1, batch_size)
+
+    def _restart(self, row, windows):
+        seq_len = self.config.seq_len
+        f = self.rng.choice(len(self.sequences), p=self.weights)
+        n = min(windows, len(self.sequences[f]) // seq_len)
+        self.file[row], self.left[row] = f, n
+        self.pos[row] = self.rng.integers(0, len(self.sequences[f]) - n * seq_len + 1)
+
+    def next_window(self):
+        cfg = self.config
+        overlap = cfg.big_frame_size
+        reset = self.left == 0
+        for row in np.flatnonzero(reset):
+            self._restart(row, self._first[row] if self._first is not None else self.segment_windows)
+        self._first = None
+        inputs = np.full((self.batch_size, overlap + cfg.seq_len), self.pad, np.int32)
+        for row in range(self.batch_size):
+            seq, start = self.sequences[self.file[row]], self.pos[row] - overlap
+            piece = seq[max(start, 0):self.pos[row] + cfg.seq_len]  # context before the segment when there is some
+            inputs[row, inputs.shape[1] - len(piece):] = piece
+        self.pos += cfg.seq_len
+        self.left -= 1
+        return Window(inputs, np.ones((self.batch_size, cfg.seq_len), np.float32), reset)

@@ -9,12 +9,14 @@ from keras import ops
 LN2 = math.log(2.0)
 
 
-def masked_sums(model, inputs, mask, states, training):
-    """Teacher-forced pass over one window.
+def masked_sums(model, inputs, mask, states, training, reset=None):
+    """Teacher-forced pass over one window; `reset` (B,) bool, if given, restarts those rows from h0.
 
     Returns (per-row sums (NLL nats (B,), correct (B,), targets (B,)), new states); the loss of a batch is
     its summed NLL over its summed target count.
     """
+    if reset is not None:
+        states = model.restart_rows(states, reset)
     logits, new_states = model(inputs, states=states, training=training)  # (B, L, q_levels)
     logits = ops.cast(logits, "float32")  # the loss in float32 under mixed precision
     targets = inputs[:, model.big_frame_size:]  # (B, L)

@@ -47,6 +47,14 @@ class SampleRNN(keras.Model):
         """The learned initial state of every tier (a list per tier, bottom first)."""
         return [tier.initial_state(batch_size) for tier in self.frame_tiers]
 
+    def restart_rows(self, states, reset):
+        """`states` with the rows where `reset` (B,) bool is True set back to the learned initial state
+        (through `where`, so h0 gets the gradient of those rows)."""
+        keep = ops.expand_dims(reset, -1)
+        batch = ops.shape(reset)[0]
+        return [[ops.where(keep, h0, s) for h0, s in zip(tier.initial_state(batch), tier_states)]
+                for tier, tier_states in zip(self.frame_tiers, states)]
+
     def frame_input(self, levels):
         """int levels (...,) -> float frame-tier input in [-2, 2]."""
         half = self.q_levels / 2.0

@@ -32,6 +32,7 @@ class TrainOptions:
     temperature: tuple = (0.95,)
     nan_policy: str = "stop"
     accumulate_steps: int = 1
+    segment_windows: int = 0
     mixed_precision: str = "off"
     multi_gpu: bool = True
 

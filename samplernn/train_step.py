@@ -49,7 +49,7 @@ def _all_finite(tensors):
     return tf.reduce_all([tf.reduce_all(tf.math.is_finite(t)) for t in tensors])
 
 
-def _batch_gradients(model, inputs, mask, states, total, scale, accumulate_steps):
+def _batch_gradients(model, inputs, mask, states, reset, total, scale, accumulate_steps):
     """Gradients of (summed NLL / total) * scale over this replica's rows, in `accumulate_steps` micro-batches
     run one after the other (the same gradients as all rows at once, with a micro-batch's activations).
 
@@ -59,8 +59,10 @@ def _batch_gradients(model, inputs, mask, states, total, scale, accumulate_steps
     for rows in _row_slices(inputs.shape[0], accumulate_steps):
         with tf.control_dependencies(after):
             part_states = None if states is None else tf.nest.map_structure(lambda s: s[rows], states)
+            part_reset = None if reset is None else reset[rows]
             with tf.GradientTape() as tape:
-                part_sums, part_new = masked_sums(model, inputs[rows], mask[rows], part_states, training=True)
+                part_sums, part_new = masked_sums(model, inputs[rows], mask[rows], part_states, training=True,
+                                                  reset=part_reset)
                 loss = tf.reduce_sum(part_sums[0]) / total * scale
             part = tape.gradient(loss, model.trainable_variables)
         grads = part if grads is None else [g if p is None else (p if g is None else g + p)
@@ -73,7 +75,9 @@ def _batch_gradients(model, inputs, mask, states, total, scale, accumulate_steps
 
 
 def make_train_step(model, optimizer, options, strategy=None):
-    """(inputs, mask, states or None) -> (per-row sums, new states, finite), one TBPTT step.
+    """(inputs, mask, states or None, reset=None) -> (per-row sums, new states, finite), one TBPTT step.
+
+    `states=None` starts every row from the learned initial state; `reset` (B,) bool restarts only some rows.
 
     `options`: `TrainOptions` (clip_norm, accumulate_steps). `strategy`: the `tf.distribute` strategy the
     model and optimizer were built under (default: none). `finite` is False when the loss or the gradients
@@ -86,11 +90,11 @@ def make_train_step(model, optimizer, options, strategy=None):
         with strategy.scope():
             loss_scale = DynamicLossScale()
 
-    def replica_step(inputs, mask, states):
+    def replica_step(inputs, mask, states, reset):
         ctx = tf.distribute.get_replica_context()
         total = tf.maximum(ctx.all_reduce(SUM, tf.reduce_sum(mask)), 1.0)  # the mean is over the whole batch
         scale = loss_scale.scale if loss_scale else tf.constant(1.0)
-        grads, sums, new_states = _batch_gradients(model, inputs, mask, states, total, scale,
+        grads, sums, new_states = _batch_gradients(model, inputs, mask, states, reset, total, scale,
                                                    options.accumulate_steps)
         # h0 has no gradient in windows that continue a carried state: leave it out of those updates.
         used = [(g, v) for g, v in zip(grads, model.trainable_variables) if g is not None]
@@ -122,19 +126,25 @@ def make_train_step(model, optimizer, options, strategy=None):
             loss_scale.update(grads_finite)
 
     @tf.function  # exact shapes (no reduce_retracing): the GRU unrolls the static number of frames per window
-    def step(inputs, mask, states):
-        sums, new_states, finite = strategy.run(replica_step, args=(inputs, mask, states))
+    def step(inputs, mask, states, reset):
+        sums, new_states, finite = strategy.run(replica_step, args=(inputs, mask, states, reset))
         if replicas > 1:
             sums = tf.nest.map_structure(lambda s: strategy.gather(s, axis=0), sums)
             finite = strategy.experimental_local_results(finite)[0]
         return sums, new_states, finite
 
-    def train_step(inputs, mask, states):
+    def train_step(inputs, mask, states, reset=None):
         # Truncated BPTT: the state crosses into the next window (stop_gradient above), its gradient does not.
+        if states is None:
+            reset = None  # every row starts from h0 anyway
         if replicas == 1:
-            return step(inputs, mask, states)
+            return step(inputs, mask, states, reset)
         rows = inputs.shape[0]
-        sums, new_states, finite = step(*distribute.split_rows(strategy, inputs, mask), states)
+        if reset is None:
+            sums, new_states, finite = step(*distribute.split_rows(strategy, inputs, mask), states, None)
+        else:
+            inputs, mask, reset = distribute.split_rows(strategy, inputs, mask, reset)
+            sums, new_states, finite = step(inputs, mask, states, reset)
         return tf.nest.map_structure(lambda s: s[:rows], sums), new_states, finite  # without the padding rows
 
     return train_step

@@ -12,7 +12,7 @@ import numpy as np
 import tensorflow as tf
 
 from samplernn import checkpoints, distribute
-from samplernn.data import TBPTTBatches, load_levels
+from samplernn.data import RandomSegments, TBPTTBatches, load_levels
 from samplernn.errors import SampleRNNError
 from samplernn.evaluation import evaluate, make_eval_step
 from samplernn.export import write_generated
@@ -31,6 +31,7 @@ class Progress:
 
     epochs_done: int = 0
     file_batches_done: int = 0  # of epoch epochs_done + 1
+    windows_done: int = 0  # of epoch epochs_done + 1, with --segment_windows
     step: int = 0
     best_val_bits: float = None
     best_epoch: int = 0
@@ -121,25 +122,45 @@ class Trainer:
         opts, p = self.options, self.progress
         batches = TBPTTBatches(self.train_seqs, self.config, opts.batch_size, shuffle_seed=(opts.seed, epoch))
         total = batches.num_windows()
-        done = total - batches.num_windows(p.file_batches_done)
         reporter, avg = StepReporter(epoch, opts.num_epochs, total, self.log), Average()
+        if opts.segment_windows:
+            self._train_segments(epoch, total, reporter, avg)
+            return avg
+        done = total - batches.num_windows(p.file_batches_done)
         for b in range(p.file_batches_done, len(batches.file_batches)):
             states = None
             for window in batches.windows(b):
-                start = time.perf_counter()
-                sums, states, finite = self.train_step(window.inputs, window.mask, None if window.reset else states)
-                if not finite:
-                    states = self._non_finite_step(epoch)
-                    continue
-                step_avg = Average()
-                step_avg.add(sums)
-                avg.add(sums)
-                p.step, done = p.step + 1, done + 1
-                reporter.report(done, step_avg.bits, step_avg.accuracy, time.perf_counter() - start)
-                with self.writer.as_default(step=p.step):
-                    tf.summary.scalar("train/bits_per_sample", step_avg.bits)
+                states, done = self._step(window, None if window.reset else states, None, epoch, reporter, avg, done)
             p.file_batches_done = b + 1
         return avg
+
+    def _train_segments(self, epoch, total, reporter, avg):
+        """An epoch of random segments (`data.RandomSegments`): as many steps as a pass over the files."""
+        p = self.progress
+        segments = RandomSegments(self.train_seqs, self.config, self.options.batch_size,
+                                  self.options.segment_windows, seed=(self.options.seed, epoch))
+        for _ in range(p.windows_done):  # resuming within the epoch: the same windows as before, state fresh
+            segments.next_window()
+        states, done = None, p.windows_done
+        while done < total:
+            window = segments.next_window()
+            states, done = self._step(window, states, window.reset, epoch, reporter, avg, done)
+            p.windows_done = done
+
+    def _step(self, window, states, reset, epoch, reporter, avg, done):
+        """One training step; returns (the state to carry, steps done in the epoch)."""
+        start = time.perf_counter()
+        sums, states, finite = self.train_step(window.inputs, window.mask, states, reset)
+        if not finite:
+            return self._non_finite_step(epoch), done + 1
+        step_avg = Average()
+        step_avg.add(sums)
+        avg.add(sums)
+        self.progress.step += 1
+        reporter.report(done + 1, step_avg.bits, step_avg.accuracy, time.perf_counter() - start)
+        with self.writer.as_default(step=self.progress.step):
+            tf.summary.scalar("train/bits_per_sample", step_avg.bits)
+        return states, done + 1
 
     def _non_finite_step(self, epoch):
         """Handles a step whose loss or gradients were NaN/Inf (its update was not applied)."""
@@ -158,7 +179,7 @@ class Trainer:
         p, opts = self.progress, self.options
         val, _ = evaluate(self.model, self.val_seqs, self.config, opts.batch_size, self.eval_step)
         improved = p.best_val_bits is None or val.bits < p.best_val_bits
-        p.epochs_done, p.file_batches_done = epoch, 0
+        p.epochs_done, p.file_batches_done, p.windows_done = epoch, 0, 0
         if improved:
             p.best_val_bits, p.best_epoch, p.epochs_without_improvement = val.bits, epoch, 0
         else:

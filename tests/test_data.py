@@ -1,10 +1,10 @@
-"""TBPTT windows: overlap, masks for unequal lengths, state resets, seeded splits."""
+"""TBPTT windows: overlap, masks for unequal lengths, state resets, random segments, seeded splits."""
 
 import numpy as np
 import pytest
 
 from helpers import tiny_config, write_tone
-from samplernn.data import TBPTTBatches, list_training_files, load_levels, split_files
+from samplernn.data import RandomSegments, TBPTTBatches, list_training_files, load_levels, split_files
 from samplernn.errors import SampleRNNError
 from samplernn.quantization import quantize, zero_level
 
@@ -47,6 +47,43 @@ def test_shuffle_is_seeded_and_batches_cover_every_file():
     c = TBPTTBatches(seqs, config, 3, shuffle_seed=(0, 2)).file_batches
     assert [list(x) for x in a] == [list(x) for x in b] != [list(x) for x in c]
     assert sorted(np.concatenate(a)) == list(range(7)) and [len(x) for x in a] == [3, 3, 1]
+
+
+def _segment_windows(seqs, config, rows, segment_windows, count, seed=0):
+    segments = RandomSegments(seqs, config, rows, segment_windows, seed)
+    return [segments.next_window() for _ in range(count)]
+
+
+def test_random_segments_continue_their_file_until_they_restart():
+    config = tiny_config()  # seq_len 64, top frame 16
+    seqs = [np.arange(1000 + 300 * i) % config.q_levels for i in range(4)]  # levels rise by one per sample
+    windows = _segment_windows(seqs, config, rows=5, segment_windows=3, count=40)
+    assert all(w.inputs.shape == (5, 64 + 16) and np.all(w.mask == 1.0) for w in windows)
+    assert np.all(windows[0].reset), "every row starts from the initial state"
+    for a, b in zip(windows, windows[1:]):
+        kept = ~b.reset
+        # A carried row goes on where it stopped: its context is the previous window's last frame.
+        np.testing.assert_array_equal(b.inputs[kept, :16], a.inputs[kept, -16:])
+    for w in windows:  # every window is a run of consecutive samples of one file (or silence before it)
+        steps = np.diff(w.inputs[:, 16:], axis=1) % config.q_levels
+        assert np.all(steps == 1)
+    resets = np.array([w.reset for w in windows[1:]])
+    runs = [len(r) for row in resets.T for r in "".join("x" if v else "." for v in row).split("x")[1:-1]]
+    assert set(runs) == {2}, "a segment is 3 windows: a restart, then 2 carried ones"
+    assert len({tuple(np.flatnonzero(r)) for r in resets if r.any()}) > 1, "the rows restart at different steps"
+
+
+def test_random_segments_are_seeded_and_reach_every_file():
+    config = tiny_config()
+    seqs = [np.full(640, i, np.int32) for i in range(6)]
+    a = _segment_windows(seqs, config, rows=4, segment_windows=2, count=30, seed=3)
+    b = _segment_windows(seqs, config, rows=4, segment_windows=2, count=30, seed=3)
+    c = _segment_windows(seqs, config, rows=4, segment_windows=2, count=30, seed=4)
+    assert all(np.array_equal(x.inputs, y.inputs) for x, y in zip(a, b))
+    assert not all(np.array_equal(x.inputs, y.inputs) for x, y in zip(a, c))
+    assert set(np.concatenate([w.inputs[:, -1] for w in a])) == set(range(6))
+    with pytest.raises(SampleRNNError, match="--segment_windows"):
+        RandomSegments(seqs, config, 4, 0, seed=0)
 
 
 def test_split_is_seeded_and_refuses_empty_sides():

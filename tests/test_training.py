@@ -54,9 +54,12 @@ def test_nan_policy_skip_carries_on(tmp_path, monkeypatch):
     assert progress.epochs_done == 1 and any("update skipped" in line for line in logs)
 
 
-def test_ctrl_c_saves_a_checkpoint_then_resume_continues(tmp_path):
+# 3 training files of 400 samples: 7 windows of 64 per epoch. Interrupted in step 3, a run of whole files
+# repeats its file batch (2 + 7 + 7 steps); one of random segments goes on with window 3 (2 + 5 + 7).
+@pytest.mark.parametrize("segment_windows, total_steps", [(0, 16), (2, 14)])
+def test_ctrl_c_saves_a_checkpoint_then_resume_continues(tmp_path, segment_windows, total_steps):
     run = make_run(tmp_path)
-    trainer = training.Trainer(run, options(num_epochs=2), log=lambda *_: None)
+    trainer = training.Trainer(run, options(num_epochs=2, segment_windows=segment_windows), log=lambda *_: None)
     calls = {"n": 0}
     real_step = trainer.train_step
 
@@ -71,11 +74,13 @@ def test_ctrl_c_saves_a_checkpoint_then_resume_continues(tmp_path):
         trainer.fit()
     ckpt = checkpoints.latest_checkpoint(run.run_dir)
     assert ckpt is not None and checkpoints.read_meta(ckpt)["step"] == 2
-    resumed = training.Trainer(make_run(tmp_path), options(num_epochs=2), log=lambda *_: None)
+    resumed = training.Trainer(make_run(tmp_path), options(num_epochs=2, segment_windows=segment_windows),
+                               log=lambda *_: None)
     assert resumed.progress.step == 2
     for a, b in zip(weights(trainer.model), weights(resumed.model)):
         np.testing.assert_array_equal(a, b)
-    assert resumed.fit().epochs_done == 2
+    progress = resumed.fit()
+    assert progress.epochs_done == 2 and progress.step == total_steps
 
 
 def test_disk_full_during_checkpoint_keeps_the_previous_one(tmp_path, monkeypatch):
@@ -151,3 +156,29 @@ def test_accumulated_micro_batches_give_the_whole_batch_update():
 def test_accumulate_steps_above_batch_size_is_refused():
     with pytest.raises(SampleRNNError, match="--accumulate_steps"):
         TrainOptions(batch_size=2, accumulate_steps=3)
+
+
+def test_restarting_some_rows_equals_a_fresh_start_for_them_and_trains_h0():
+    """`reset` (random segments): restarted rows see the learned h0 (and send it their gradient); the other
+    rows carry their state."""
+    from samplernn.metrics import masked_sums
+    from samplernn.model import build_model
+
+    config = tiny_config()
+    model = build_model(config)
+    options = TrainOptions(optimizer="sgd", momentum=0.0, learning_rate=0.1)
+    optimizer = training.make_optimizer(options)
+    optimizer.build(model.trainable_variables)
+    step = train_step.make_train_step(model, optimizer, options)
+    first, second = random_windows(config, rows=3)
+    mask = np.ones((3, config.seq_len), np.float32)
+    _, carried = masked_sums(model, first, mask, None, training=False)
+    fresh, _ = masked_sums(model, second, mask, None, training=False)
+    kept, _ = masked_sums(model, second, mask, carried, training=False)
+    h0_before = [tier.h0.numpy().copy() for tier in model.frame_tiers]
+    sums, _, finite = step(second, mask, carried, np.array([True, False, True]))
+    assert bool(finite)
+    expected = np.where([True, False, True], np.asarray(fresh[0]), np.asarray(kept[0]))
+    np.testing.assert_allclose(np.asarray(sums[0]), expected, rtol=2e-5)
+    assert not np.allclose(np.asarray(fresh[0])[1], np.asarray(kept[0])[1]), "the carried state matters"
+    assert all(not np.array_equal(a, tier.h0.numpy()) for a, tier in zip(h0_before, model.frame_tiers))
