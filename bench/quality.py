@@ -27,6 +27,9 @@ def parse_args():
     p.add_argument("--lr_schedule", choices=("constant", "cosine"), default="constant",
                    help="cosine: linear warm-up, then a half cosine down to 0 at the end of the budget's clock")
     p.add_argument("--warmup_steps", type=int, default=100, help="warm-up steps of the cosine schedule")
+    p.add_argument("--segment_windows", type=int, default=0,
+                   help="rows read random segments of this many windows (data.RandomSegments); 0: whole files "
+                        "in file batches, as train.py")
     p.add_argument("--minutes", type=float, default=20.0, help="training budget (wall clock of the steps)")
     p.add_argument("--eval_every", type=float, default=4.0, help="minutes of training between evaluations")
     p.add_argument("--eval_seconds", type=float, default=None,
@@ -61,7 +64,7 @@ def main():
 
     from samplernn.audio import load_audio
     from samplernn.config import load_config
-    from samplernn.data import TBPTTBatches, list_training_files, load_levels, split_files
+    from samplernn.data import RandomSegments, TBPTTBatches, list_training_files, load_levels, split_files
     from samplernn.evaluation import evaluate, make_eval_step
     from samplernn.export import write_generated
     from samplernn.generation import generate
@@ -84,37 +87,46 @@ def main():
     optimizer = make_optimizer(options)
     optimizer.build(model.trainable_variables)
     train_step, eval_step = make_train_step(model, optimizer, options), make_eval_step(model)
-    curve, trained, steps, epoch, recent = [], 0.0, 0, 0, []
+    curve, trained, steps, recent = [], 0.0, 0, []
     next_eval = args.eval_every * 60
     print(f"{args.config_file}: {model.count_params():,} params, {len(train_files)} train / {len(val_files)} "
           f"held-out files, batch {args.batch_size}", flush=True)
-    while trained < args.minutes * 60:
-        epoch += 1
-        batches = TBPTTBatches(train_seqs, config, args.batch_size, shuffle_seed=(0, epoch))
-        for b in range(len(batches.file_batches)):
-            states = None
-            for window in batches.windows(b):
-                optimizer.learning_rate.assign(learning_rate(args, steps, trained))
-                start = time.perf_counter()
-                sums, states, _ = train_step(window.inputs, window.mask, None if window.reset else states)
-                avg = Average()
-                avg.add(sums)
-                trained += time.perf_counter() - start
-                steps += 1
-                recent = (recent + [avg.bits])[-125:]
-                if trained >= next_eval or trained >= args.minutes * 60:
-                    val, _ = evaluate(model, val_seqs, config, args.batch_size, eval_step)
-                    curve.append({"minutes": trained / 60, "step": steps, "train_bits_last125": float(np.mean(recent)),
-                                  "val_bits": val.bits, "val_accuracy": val.accuracy})
-                    print(json.dumps(curve[-1]), flush=True)
-                    save_learning_curve(os.path.join(args.out, "learning_curve.png"),
-                                        [{"step": c["step"], "train_bits": c["train_bits_last125"],
-                                          "val_bits": c["val_bits"]} for c in curve])
-                    next_eval += args.eval_every * 60
-                if trained >= args.minutes * 60:
-                    break
-            if trained >= args.minutes * 60:
-                break
+    def windows():
+        """(window, carry the state?) pairs for as long as the budget lasts."""
+        if args.segment_windows:
+            segments = RandomSegments(train_seqs, config, args.batch_size, args.segment_windows, seed=0)
+            while True:
+                yield segments.next_window()
+        for epoch in range(1, 10 ** 6):
+            batches = TBPTTBatches(train_seqs, config, args.batch_size, shuffle_seed=(0, epoch))
+            for b in range(len(batches.file_batches)):
+                yield from batches.windows(b)
+
+    states = None
+    for window in windows():
+        if trained >= args.minutes * 60:
+            break
+        optimizer.learning_rate.assign(learning_rate(args, steps, trained))
+        start = time.perf_counter()
+        if window.reset is True or window.reset is False:
+            sums, states, _ = train_step(window.inputs, window.mask, None if window.reset else states)
+        else:  # per-row restarts: one trace, also for the first window (every row restarts)
+            states = model.initial_states(args.batch_size) if states is None else states
+            sums, states, _ = train_step(window.inputs, window.mask, states, window.reset)
+        avg = Average()
+        avg.add(sums)
+        trained += time.perf_counter() - start
+        steps += 1
+        recent = (recent + [avg.bits])[-125:]
+        if trained >= next_eval or trained >= args.minutes * 60:
+            val, _ = evaluate(model, val_seqs, config, args.batch_size, eval_step)
+            curve.append({"minutes": trained / 60, "step": steps, "train_bits_last125": float(np.mean(recent)),
+                          "val_bits": val.bits, "val_accuracy": val.accuracy})
+            print(json.dumps(curve[-1]), flush=True)
+            save_learning_curve(os.path.join(args.out, "learning_curve.png"),
+                                [{"step": c["step"], "train_bits": c["train_bits_last125"],
+                                  "val_bits": c["val_bits"]} for c in curve])
+            next_eval += args.eval_every * 60
     audio = generate(model, 10 * config.sample_rate, [1.0] * args.num_samples, q_type=config.q_type, seed=0)
     generated = []
     for i, wav in enumerate(audio):
@@ -124,6 +136,7 @@ def main():
     corpus = corpus_stats([load_audio(p, config.sample_rate) for p in val_files], config.sample_rate)
     summary = {"config": args.config_file, "learning_rate": args.learning_rate,
                "lr_schedule": args.lr_schedule, "warmup_steps": args.warmup_steps, "batch_size": args.batch_size,
+               "segment_windows": args.segment_windows,
                "eval_seconds": args.eval_seconds, "steps": steps, "sec_per_step": trained / steps, "curve": curve,
                "generated": {k: float(np.mean([g[k] for g in generated])) for k in corpus}, "corpus_heldout": corpus}
     with open(os.path.join(args.out, "summary.json"), "w") as f:
