@@ -9,6 +9,7 @@ reports their silence fraction and spectral flatness next to the corpus's own.
 """
 
 import argparse
+import itertools
 import json
 import os
 import sys
@@ -92,12 +93,12 @@ def main():
     print(f"{args.config_file}: {model.count_params():,} params, {len(train_files)} train / {len(val_files)} "
           f"held-out files, batch {args.batch_size}", flush=True)
     def windows():
-        """(window, carry the state?) pairs for as long as the budget lasts."""
+        """Training windows (`data.Window`), endless: random segments, or epochs of whole files."""
         if args.segment_windows:
             segments = RandomSegments(train_seqs, config, args.batch_size, args.segment_windows, seed=0)
             while True:
                 yield segments.next_window()
-        for epoch in range(1, 10 ** 6):
+        for epoch in itertools.count(1):
             batches = TBPTTBatches(train_seqs, config, args.batch_size, shuffle_seed=(0, epoch))
             for b in range(len(batches.file_batches)):
                 yield from batches.windows(b)
