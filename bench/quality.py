@@ -109,11 +109,11 @@ def main():
             break
         optimizer.learning_rate.assign(learning_rate(args, steps, trained))
         start = time.perf_counter()
-        if window.reset is True or window.reset is False:
-            sums, states, _ = train_step(window.inputs, window.mask, None if window.reset else states)
-        else:  # per-row restarts: one trace, also for the first window (every row restarts)
+        if args.segment_windows:  # per-row restarts: one trace, also for the first window (every row restarts)
             states = model.initial_states(args.batch_size) if states is None else states
             sums, states, _ = train_step(window.inputs, window.mask, states, window.reset)
+        else:
+            sums, states, _ = train_step(window.inputs, window.mask, None if window.reset else states)
         avg = Average()
         avg.add(sums)
         trained += time.perf_counter() - start

@@ -135,9 +135,11 @@ class RandomSegments:
         self.pad = zero_level(config.q_type, config.q_levels)
         self.file = np.zeros(batch_size, np.int64)
         self.pos = np.zeros(batch_size, np.int64)
-        # Windows left in each row's segment; 0 restarts it. The first segments take 1..segment_windows.
-        self.left = np.zeros(batch_size, np.int64)
-        self._first = self.rng.integers(1, segment_windows + 1, batch_size)
+        self.left = np.zeros(batch_size, np.int64)  # windows left in each row's segment
+        self.reset = np.ones(batch_size, bool)  # the rows that start a segment with the next window
+        # The first segments take 1..segment_windows windows, so that the rows' restarts are spread out.
+        for row, windows in enumerate(self.rng.integers(1, segment_windows + 1, batch_size)):
+            self._restart(row, windows)
 
     def _restart(self, row, windows):
         seq_len = self.config.seq_len
@@ -149,15 +151,15 @@ class RandomSegments:
     def next_window(self):
         cfg = self.config
         overlap = cfg.big_frame_size
-        reset = self.left == 0
-        for row in np.flatnonzero(reset):
-            self._restart(row, self._first[row] if self._first is not None else self.segment_windows)
-        self._first = None
         inputs = np.full((self.batch_size, overlap + cfg.seq_len), self.pad, np.int32)
         for row in range(self.batch_size):
             seq, start = self.sequences[self.file[row]], self.pos[row] - overlap
             piece = seq[max(start, 0):self.pos[row] + cfg.seq_len]  # context before the segment when there is some
             inputs[row, inputs.shape[1] - len(piece):] = piece
+        reset = self.reset
         self.pos += cfg.seq_len
         self.left -= 1
+        self.reset = self.left == 0
+        for row in np.flatnonzero(self.reset):
+            self._restart(row, self.segment_windows)
         return Window(inputs, np.ones((self.batch_size, cfg.seq_len), np.float32), reset)
