@@ -32,6 +32,7 @@ class SampleRNNConfig:
     rnn_dropout: float = 0.0
     weight_norm: bool = True
     learn_h0: bool = True
+    amplitude_input: bool = False
     sample_rate: int = 16000
 
     def __post_init__(self):
@@ -53,8 +54,8 @@ class SampleRNNConfig:
 
     def model_kwargs(self) -> dict:
         """The fields that `SampleRNN(...)` takes."""
-        names = ("frame_sizes", "dim", "rnn_type", "num_rnn_layers", "q_levels", "emb_size",
-                 "skip_conn", "rnn_dropout", "weight_norm", "learn_h0")
+        names = ("frame_sizes", "dim", "rnn_type", "num_rnn_layers", "q_type", "q_levels", "emb_size",
+                 "skip_conn", "rnn_dropout", "weight_norm", "learn_h0", "amplitude_input")
         return {name: getattr(self, name) for name in names}
 
     def to_dict(self) -> dict:
@@ -108,7 +109,7 @@ def save_config(config: SampleRNNConfig, path: str) -> None:
 
 _FIELD_TYPES = {"seq_len": int, "dim": int, "num_rnn_layers": int, "q_levels": int, "emb_size": int,
                 "sample_rate": int, "rnn_type": str, "q_type": str, "skip_conn": bool,
-                "weight_norm": bool, "learn_h0": bool, "rnn_dropout": float}
+                "weight_norm": bool, "learn_h0": bool, "amplitude_input": bool, "rnn_dropout": float}
 
 
 def _check_types(c: SampleRNNConfig) -> None:

@@ -125,11 +125,11 @@ class FrameRNN(keras.layers.Layer):
     def states_per_layer(self):
         return 2 if self.rnn_type == "lstm" else 1
 
-    def build(self, input_shape):  # input_shape: (B, T, frame_size)
+    def build(self, input_shape):  # input_shape: (B, T, frame_size * inputs per sample)
         n_states = self.num_rnn_layers * self.states_per_layer
         self.h0 = self.add_weight(shape=(n_states, self.dim), initializer="zeros", trainable=self.learn_h0,
                                   name="h0")
-        self.input_proj.build((None, None, self.frame_size))
+        self.input_proj.build((None, None, input_shape[-1]))
         for i, rnn in enumerate(self.rnns):
             rnn.build((None, None, self.dim * (2 if self.skip_conn and i > 0 else 1)))
         for proj in self.skip_projs:
@@ -175,7 +175,7 @@ class FrameRNN(keras.layers.Layer):
         return _apply(self.upsample, self._merge(outputs, weights), _part(weights, "upsample")), new_states
 
     def call(self, frames, conditioning, states, training=None):
-        """frames (B, T, frame_size) float, conditioning (B, T, dim) or None, states: list of (B, dim).
+        """frames (B, T, frame_size * inputs per sample) float, conditioning (B, T, dim) or None, states: list of (B, dim).
 
         Returns (upsampled (B, T * ratio, dim), new states).
         """
@@ -193,7 +193,7 @@ class FrameRNN(keras.layers.Layer):
                 "skip_projs": [proj.step_weights(rows) for proj in self.skip_projs]}
 
     def step(self, frame, conditioning, states, weights):
-        """One frame: frame (B, frame_size) float, conditioning (B, dim) or None, weights from `step_weights(B)`
+        """One frame: frame (B, frame_size * inputs per sample) float, conditioning (B, dim) or None, weights from `step_weights(B)`
         -> ((B, ratio, dim), states)."""
         def run_layer(i, layer_in, state, training):
             if self.rnn_type == "gru":
@@ -215,12 +215,15 @@ class SampleMLP(keras.layers.Layer):
 
     Its first layer is a causal convolution of width `frame_size` over the embedded samples (no bias:
     the conditioning brings one), followed by ReLU, two ReLU layers of `dim` and the output layer.
+    Given `amplitudes` (q_levels,), the first layer also adds a learned linear map of the `frame_size`
+    samples' amplitudes (`amplitudes[level]`); being a function of the levels, it folds into the tables.
     """
 
-    def __init__(self, frame_size, dim, q_levels, emb_size, weight_norm=True, **kwargs):
+    def __init__(self, frame_size, dim, q_levels, emb_size, weight_norm=True, amplitudes=None, **kwargs):
         super().__init__(**kwargs)
         self.frame_size, self.dim, self.q_levels, self.emb_size = frame_size, dim, q_levels, emb_size
         self.weight_norm = weight_norm
+        self.amplitudes = None if amplitudes is None else ops.convert_to_tensor(amplitudes, "float32")
         # Unit-variance embeddings, as in the reference code (Keras' default is uniform +-0.05), so the
         # first layer's response to the previous samples starts at the scale of the conditioning.
         self.embedding = keras.layers.Embedding(q_levels, emb_size, name="embedding",
@@ -237,6 +240,9 @@ class SampleMLP(keras.layers.Layer):
             norm = ops.sqrt(ops.sum(ops.square(self.window_kernel), axis=(0, 1)))
             self.window_gain = self.add_weight(shape=(self.dim,), initializer="ones", name="window_gain")
             self.window_gain.assign(norm)
+        if self.amplitudes is not None:
+            self.amplitude_kernel = self.add_weight(shape=(self.frame_size, self.dim), initializer="he_uniform",
+                                                    name="amplitude_kernel")
         for layer in self.hidden:
             layer.build((None, None, self.dim))
         self.output_proj.build((None, None, self.dim))
@@ -251,7 +257,11 @@ class SampleMLP(keras.layers.Layer):
         The first layer is linear in the one-hot input, so summing `frame_size` table rows equals the
         convolution over embedded samples, at a cost independent of the batch.
         """
-        return ops.einsum("qe,ked->kqd", self.embedding.embeddings, self._window_kernel())
+        tables = ops.einsum("qe,ked->kqd", self.embedding.embeddings, self._window_kernel())
+        if self.amplitudes is None:
+            return tables
+        amplitudes = ops.cast(self.amplitudes, tables.dtype)
+        return tables + amplitudes[None, :, None] * ops.cast(self.amplitude_kernel, tables.dtype)[:, None, :]
 
     def _head(self, h, weights=None):
         h = ops.relu(h)
@@ -263,6 +273,9 @@ class SampleMLP(keras.layers.Layer):
         """samples (B, L + frame_size - 1) int levels, conditioning (B, L, dim) -> logits (B, L, q_levels)."""
         if self.q_levels > MAX_TABLE_Q_LEVELS:
             h = ops.conv(self.embedding(samples), self._window_kernel(), padding="valid")  # (B, L, dim)
+            if self.amplitudes is not None:
+                amplitude = ops.expand_dims(ops.take(ops.cast(self.amplitudes, h.dtype), samples, axis=0), -1)
+                h = h + ops.conv(amplitude, ops.cast(self.amplitude_kernel, h.dtype)[:, None, :], padding="valid")
         else:
             # Offset k sees samples[t + k] for output t: a slice of length L starting at k.
             h = _sum_table_rows(self.lookup_tables(), samples)  # (B, L, dim)
@@ -281,4 +294,5 @@ class SampleMLP(keras.layers.Layer):
 
     def get_config(self):
         return {**super().get_config(), "frame_size": self.frame_size, "dim": self.dim, "q_levels": self.q_levels,
-                "emb_size": self.emb_size, "weight_norm": self.weight_norm}
+                "emb_size": self.emb_size, "weight_norm": self.weight_norm,
+                "amplitudes": None if self.amplitudes is None else ops.convert_to_numpy(self.amplitudes).tolist()}

@@ -5,33 +5,50 @@ returns the new one, so truncated BPTT, validation and generation all own their 
 """
 
 import keras
+import numpy as np
 from keras import ops
 
 from samplernn.layers import FrameRNN, SampleMLP
+from samplernn.quantization import dequantize
 
 # The reference code feeds frame tiers the quantized level mapped linearly onto [-2, 2]:
 # 2 * (q / (q_levels / 2) - 1).
 FRAME_INPUT_SCALE = 2.0
+# With `amplitude_input`, each sample's decoded amplitude in [-1, 1] is also given, times this: for music
+# around -18 dBFS RMS the scaled amplitude then spreads about half as wide as the level input above.
+AMPLITUDE_INPUT_SCALE = 4.0
 
 
 @keras.saving.register_keras_serializable(package="samplernn")
 class SampleRNN(keras.Model):
-    """`frame_sizes` lists each frame tier's frame size in samples, bottom first: [16] is 2-tier, [16, 64] 3-tier."""
+    """`frame_sizes` lists each frame tier's frame size in samples, bottom first: [16] is 2-tier, [16, 64] 3-tier.
 
-    def __init__(self, frame_sizes=(16, 64), dim=1024, rnn_type="gru", num_rnn_layers=4, q_levels=256,
-                 emb_size=256, skip_conn=False, rnn_dropout=0.0, weight_norm=True, learn_h0=True, **kwargs):
+    With `amplitude_input`, the tiers also see each input sample's amplitude (its level decoded by `q_type`,
+    so linear in the waveform): the frame tiers as a second input per sample, the sample tier as a learned
+    linear term of its first layer. The reference code gives only the levels, which for mu-law are a
+    logarithmic warp of the waveform that the model has to learn to undo.
+    """
+
+    def __init__(self, frame_sizes=(16, 64), dim=1024, rnn_type="gru", num_rnn_layers=4, q_type="mu-law",
+                 q_levels=256, emb_size=256, skip_conn=False, rnn_dropout=0.0, weight_norm=True, learn_h0=True,
+                 amplitude_input=False, **kwargs):
         super().__init__(**kwargs)
         self.frame_sizes = tuple(frame_sizes)
         self.dim, self.rnn_type, self.num_rnn_layers = dim, rnn_type, num_rnn_layers
-        self.q_levels, self.emb_size, self.skip_conn = q_levels, emb_size, skip_conn
+        self.q_type, self.q_levels, self.emb_size, self.skip_conn = q_type, q_levels, emb_size, skip_conn
         self.rnn_dropout, self.weight_norm, self.learn_h0 = rnn_dropout, weight_norm, learn_h0
+        self.amplitude_input = amplitude_input
+        # level -> the scaled amplitude fed alongside it, or None
+        self.amplitudes = (AMPLITUDE_INPUT_SCALE * dequantize(np.arange(q_levels), q_type, q_levels)
+                           if amplitude_input else None)
         # Tier k upsamples to the resolution of tier k - 1; the bottom tier upsamples to single samples.
         ratios = [self.frame_sizes[0]] + [b // a for a, b in zip(self.frame_sizes, self.frame_sizes[1:])]
         self.frame_tiers = [
             FrameRNN(fs, ratio, dim, rnn_type, num_rnn_layers, skip_conn, rnn_dropout, weight_norm, learn_h0,
                      name=f"frame_tier_{k}")
             for k, (fs, ratio) in enumerate(zip(self.frame_sizes, ratios))]
-        self.sample_mlp = SampleMLP(self.frame_sizes[0], dim, q_levels, emb_size, weight_norm, name="sample_mlp")
+        self.sample_mlp = SampleMLP(self.frame_sizes[0], dim, q_levels, emb_size, weight_norm,
+                                    amplitudes=self.amplitudes, name="sample_mlp")
 
     @property
     def big_frame_size(self):
@@ -39,7 +56,7 @@ class SampleRNN(keras.Model):
 
     def build(self, input_shape=None):  # input_shape: (B, L + big_frame_size)
         for tier in self.frame_tiers:
-            tier.build((None, None, tier.frame_size))
+            tier.build((None, None, tier.frame_size * self.frame_features))
         self.sample_mlp.build((None, None))
         self.built = True
 
@@ -55,10 +72,20 @@ class SampleRNN(keras.Model):
         return [[ops.where(keep, h0, s) for h0, s in zip(tier.initial_state(batch), tier_states)]
                 for tier, tier_states in zip(self.frame_tiers, states)]
 
+    @property
+    def frame_features(self):
+        """Frame-tier inputs per sample: the level, and with `amplitude_input` the amplitude."""
+        return 2 if self.amplitude_input else 1
+
     def frame_input(self, levels):
-        """int levels (...,) -> float frame-tier input in [-2, 2]."""
+        """int levels (B, n) -> float frame-tier input (B, n * frame_features): per sample its level mapped
+        onto [-2, 2], then (with `amplitude_input`) its scaled amplitude."""
         half = self.q_levels / 2.0
-        return FRAME_INPUT_SCALE * (ops.cast(levels, "float32") / half - 1.0)
+        scaled = FRAME_INPUT_SCALE * (ops.cast(levels, "float32") / half - 1.0)
+        if not self.amplitude_input:
+            return scaled
+        both = ops.stack([scaled, ops.take(ops.convert_to_tensor(self.amplitudes), levels, axis=0)], axis=-1)
+        return ops.reshape(both, (ops.shape(levels)[0], -1))
 
     def call(self, inputs, states=None, training=None):
         """inputs (B, L + big_frame_size) int levels; predicts inputs[:, big_frame_size:].
@@ -74,7 +101,8 @@ class SampleRNN(keras.Model):
             fs = self.frame_sizes[k]
             # Tier k's frame t is the fs samples before target frame t: inputs[big - fs + t * fs, ...].
             tier_in = inputs[:, big - fs:-fs]
-            frames = ops.reshape(self.frame_input(tier_in), (ops.shape(inputs)[0], -1, fs))  # (B, L // fs, fs)
+            frames = ops.reshape(self.frame_input(tier_in),
+                                 (ops.shape(inputs)[0], -1, fs * self.frame_features))  # (B, L // fs, fs * F)
             conditioning, new_states[k] = self.frame_tiers[k](frames, conditioning, states[k], training=training)
         fs0 = self.frame_sizes[0]
         logits = self.sample_mlp(inputs[:, big - fs0:-1], conditioning)  # (B, L, q_levels)
@@ -82,9 +110,10 @@ class SampleRNN(keras.Model):
 
     def get_config(self):
         return {**super().get_config(), "frame_sizes": list(self.frame_sizes), "dim": self.dim,
-                "rnn_type": self.rnn_type, "num_rnn_layers": self.num_rnn_layers, "q_levels": self.q_levels,
-                "emb_size": self.emb_size, "skip_conn": self.skip_conn, "rnn_dropout": self.rnn_dropout,
-                "weight_norm": self.weight_norm, "learn_h0": self.learn_h0}
+                "rnn_type": self.rnn_type, "num_rnn_layers": self.num_rnn_layers, "q_type": self.q_type,
+                "q_levels": self.q_levels, "emb_size": self.emb_size, "skip_conn": self.skip_conn,
+                "rnn_dropout": self.rnn_dropout, "weight_norm": self.weight_norm, "learn_h0": self.learn_h0,
+                "amplitude_input": self.amplitude_input}
 
 
 # --mixed_precision -> Keras dtype policy: variables stay float32, layers compute in the policy's dtype.

@@ -38,6 +38,7 @@ def test_presets_are_the_papers_models():
 @pytest.mark.parametrize("changes, words", [
     ({"sequence_length": 5}, ["unknown", "sequence_length"]),
     ({"dim": "big"}, ["'dim'", "int", "big"]),
+    ({"amplitude_input": "yes"}, ["'amplitude_input'", "bool"]),
     ({"dim": 1.5}, ["'dim'"]),
     ({"skip_conn": 1}, ["'skip_conn'", "bool"]),
     ({"frame_sizes": [16, 40]}, ["frame_sizes", "dividing"]),

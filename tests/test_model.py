@@ -15,6 +15,12 @@ LOGIT_TOLERANCE = 1e-4
 VARIANTS = [dict(frame_sizes=(8,), rnn_type="gru"), dict(frame_sizes=(8,), rnn_type="lstm"),
             dict(frame_sizes=(4, 16), rnn_type="gru"), dict(frame_sizes=(4, 16), rnn_type="lstm", skip_conn=True),
             dict(frame_sizes=(2, 4, 16), rnn_type="gru", skip_conn=True)]
+AMPLITUDE = dict(frame_sizes=(4, 16), rnn_type="gru", amplitude_input=True)
+
+
+def variant_id(variant):
+    tiers = f"{len(variant['frame_sizes']) + 1}tier-{variant['rnn_type']}"
+    return tiers + ("-amplitude" if variant.get("amplitude_input") else "")
 
 
 def random_inputs(config, batch=3, length=64, seed=0):
@@ -25,12 +31,11 @@ def random_inputs(config, batch=3, length=64, seed=0):
 
 # One stream runs its matrix-vector products with the kernels as they are, several streams with them
 # transposed (samplernn.backend.step_kernel): both layouts replay the teacher-forced pass.
-REPLAYS = [(v, 3) for v in VARIANTS] + [(VARIANTS[0], 1), (VARIANTS[3], 1)]
+REPLAYS = [(v, 3) for v in VARIANTS + [AMPLITUDE]] + [(VARIANTS[0], 1), (VARIANTS[3], 1)]
 
 
 @pytest.mark.parametrize("variant, batch", REPLAYS,
-                         ids=lambda p: f"{len(p['frame_sizes']) + 1}tier-{p['rnn_type']}" if isinstance(p, dict)
-                         else f"{p}stream")
+                         ids=lambda p: variant_id(p) if isinstance(p, dict) else f"{p}stream")
 def test_step_by_step_replay_gives_teacher_forced_logits(variant, batch):
     config = tiny_config(**variant)
     model = build_model(config)
@@ -45,7 +50,7 @@ def test_step_by_step_replay_gives_teacher_forced_logits(variant, batch):
     np.testing.assert_allclose(replayed.numpy(), logits.numpy(), atol=LOGIT_TOLERANCE)
 
 
-@pytest.mark.parametrize("variant", VARIANTS[:3], ids=["2tier-gru", "2tier-lstm", "3tier-gru"])
+@pytest.mark.parametrize("variant", VARIANTS[:3] + [AMPLITUDE], ids=variant_id)
 def test_causality(variant):
     config = tiny_config(**variant)
     model = build_model(config)
@@ -66,19 +71,36 @@ def linear_params(n_in, n_out, bias=True):
     return n_in * n_out + n_out + (n_out if bias else 0)  # kernel + weight-norm gain + bias
 
 
-def test_weight_count_matches_hand_computation():
-    config = tiny_config(frame_sizes=(4, 16), dim=16, num_rnn_layers=2, q_levels=16, emb_size=8)
+@pytest.mark.parametrize("amplitude_input", [False, True])
+def test_weight_count_matches_hand_computation(amplitude_input):
+    config = tiny_config(frame_sizes=(4, 16), dim=16, num_rnn_layers=2, q_levels=16, emb_size=8,
+                         amplitude_input=amplitude_input)
     d, q, e = 16, 16, 8
+    per_sample = 2 if amplitude_input else 1  # frame-tier inputs per sample: level (and amplitude)
     gru = 3 * (d * d + d * d + 2 * d)  # Keras GRU (reset_after): kernel, recurrent kernel, two bias rows
-    top = linear_params(16, d) + 2 * gru + 2 * d + linear_params(d, 4 * d)  # input_proj, GRUs, h0, upsample x4
-    bottom = linear_params(4, d) + 2 * gru + 2 * d + linear_params(d, 4 * d)  # upsample to 4 samples
+    # input_proj, GRUs, h0, upsample x4
+    top = linear_params(16 * per_sample, d) + 2 * gru + 2 * d + linear_params(d, 4 * d)
+    bottom = linear_params(4 * per_sample, d) + 2 * gru + 2 * d + linear_params(d, 4 * d)  # upsample to 4 samples
     mlp = q * e + 4 * e * d + d + 2 * linear_params(d, d) + linear_params(d, q)  # embedding, window, hidden, out
+    mlp += 4 * d if amplitude_input else 0  # the amplitude kernel of the first layer
     assert build_model(config).count_params() == top + bottom + mlp
 
 
-def test_table_path_equals_convolution_path(monkeypatch):
+def test_amplitude_input_gives_frame_tiers_each_sample_decoded():
+    from samplernn.model import AMPLITUDE_INPUT_SCALE
+    from samplernn.quantization import dequantize
+    config = tiny_config(amplitude_input=True)
+    model = build_model(config)
+    levels = np.array([[0, 3, 8, 15]], np.int32)
+    features = model.frame_input(levels).numpy().reshape(1, 4, 2)  # per sample: level, amplitude
+    np.testing.assert_allclose(features[..., 0], 2.0 * (levels / 8.0 - 1.0), atol=1e-6)
+    np.testing.assert_allclose(features[..., 1], AMPLITUDE_INPUT_SCALE * dequantize(levels, "mu-law", 16), atol=1e-6)
+
+
+@pytest.mark.parametrize("amplitude_input", [False, True])
+def test_table_path_equals_convolution_path(monkeypatch, amplitude_input):
     from samplernn import layers
-    config = tiny_config()
+    config = tiny_config(amplitude_input=amplitude_input)
     model = build_model(config)
     x = random_inputs(config)
     with_tables, _ = model(x)
