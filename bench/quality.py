@@ -4,8 +4,9 @@
         --minutes 20 --eval_every 4 --out /tmp/quality_small
 
 Seeded 90/10 file split (the held-out 10 % is never trained on). The clock counts training steps only:
-it pauses for each held-out evaluation, after which learning_curve.png is redrawn. At the end it generates `--num_samples` sequences of 10 s and
-reports their silence fraction and spectral flatness next to the corpus's own.
+it pauses for each held-out evaluation, after which learning_curve.png is redrawn. At the end it generates
+`--num_samples` sequences of 10 s and reports their silence fraction and spectral flatness next to the
+corpus's own. `--save_weights` keeps the trained weights for `bench/conditioning_ablation.py`.
 """
 
 import argparse
@@ -36,6 +37,8 @@ def parse_args():
     p.add_argument("--eval_seconds", type=float, default=None,
                    help="evaluate on the first S seconds of each held-out file (default: all of it)")
     p.add_argument("--num_samples", type=int, default=3)
+    p.add_argument("--save_weights", action="store_true",
+                   help="also write the trained weights to OUT/model.weights.h5 (for later analysis)")
     p.add_argument("--out", required=True)
     return p.parse_args()
 
@@ -128,6 +131,8 @@ def main():
                                 [{"step": c["step"], "train_bits": c["train_bits_last125"],
                                   "val_bits": c["val_bits"]} for c in curve])
             next_eval += args.eval_every * 60
+    if args.save_weights:
+        model.save_weights(os.path.join(args.out, "model.weights.h5"))
     audio = generate(model, 10 * config.sample_rate, [1.0] * args.num_samples, q_type=config.q_type, seed=0)
     generated = []
     for i, wav in enumerate(audio):
