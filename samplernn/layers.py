@@ -175,7 +175,8 @@ class FrameRNN(keras.layers.Layer):
         return _apply(self.upsample, self._merge(outputs, weights), _part(weights, "upsample")), new_states
 
     def call(self, frames, conditioning, states, training=None):
-        """frames (B, T, frame_size * inputs per sample) float, conditioning (B, T, dim) or None, states: list of (B, dim).
+        """frames (B, T, frame_size * inputs per sample) float, conditioning (B, T, dim) or None, states:
+        list of (B, dim).
 
         Returns (upsampled (B, T * ratio, dim), new states).
         """
@@ -193,8 +194,8 @@ class FrameRNN(keras.layers.Layer):
                 "skip_projs": [proj.step_weights(rows) for proj in self.skip_projs]}
 
     def step(self, frame, conditioning, states, weights):
-        """One frame: frame (B, frame_size * inputs per sample) float, conditioning (B, dim) or None, weights from `step_weights(B)`
-        -> ((B, ratio, dim), states)."""
+        """One frame: frame (B, frame_size * inputs per sample) float, conditioning (B, dim) or None,
+        weights from `step_weights(B)` -> ((B, ratio, dim), states)."""
         def run_layer(i, layer_in, state, training):
             if self.rnn_type == "gru":
                 return self.rnns[i].step(layer_in, state, weights["rnns"][i])
