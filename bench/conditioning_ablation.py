@@ -39,7 +39,6 @@ def main():
 
     from samplernn.config import load_config
     from samplernn.data import list_training_files, load_levels, split_files
-    from samplernn.layers import _sum_table_rows
     from samplernn.model import build_model
 
     config = load_config(args.config_file)
@@ -50,7 +49,7 @@ def main():
     length, big, fs0 = config.seq_len, model.big_frame_size, model.frame_sizes[0]
     windows = int(args.seconds * config.sample_rate) // length
     levels = np.stack([s[:windows * length + big] for s in sequences]).astype("int32")
-    mlp, tables = model.sample_mlp, model.sample_mlp.lookup_tables()
+    mlp = model.sample_mlp
 
     def bits(h, targets):
         logits = mlp._head(h)
@@ -61,13 +60,8 @@ def main():
     spread, targets = [], []
     for w in range(windows):
         inputs = levels[:, w * length: w * length + length + big]
-        conditioning = None
-        for k in reversed(range(len(model.frame_tiers))):  # SampleRNN.call's tier loop, keeping the conditioning
-            fs = model.frame_sizes[k]
-            frames = ops.reshape(model.frame_input(inputs[:, big - fs:-fs]),
-                                 (levels.shape[0], -1, fs * model.frame_features))
-            conditioning, states[k] = model.frame_tiers[k](frames, conditioning, states[k], training=False)
-        samples = _sum_table_rows(tables, inputs[:, big - fs0:-1])  # the MLP's first layer, from the samples
+        conditioning, states = model.conditioning(inputs, states, training=False)
+        samples = mlp.first_layer(inputs[:, big - fs0:-1])
         mean = ops.mean(conditioning, axis=(0, 1), keepdims=True)
         target = inputs[:, big:]
         for name, cond in (("real", conditioning), ("mean", mean), ("zero", 0.0)):

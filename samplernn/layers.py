@@ -272,6 +272,11 @@ class SampleMLP(keras.layers.Layer):
 
     def call(self, samples, conditioning):
         """samples (B, L + frame_size - 1) int levels, conditioning (B, L, dim) -> logits (B, L, q_levels)."""
+        return self._head(self.first_layer(samples) + conditioning)
+
+    def first_layer(self, samples):
+        """The first layer's response to the previous samples (B, L + frame_size - 1) -> (B, L, dim),
+        before the conditioning is added."""
         if self.q_levels > MAX_TABLE_Q_LEVELS:
             h = ops.conv(self.embedding(samples), self._window_kernel(), padding="valid")  # (B, L, dim)
             if self.amplitudes is not None:
@@ -280,7 +285,7 @@ class SampleMLP(keras.layers.Layer):
         else:
             # Offset k sees samples[t + k] for output t: a slice of length L starting at k.
             h = _sum_table_rows(self.lookup_tables(), samples)  # (B, L, dim)
-        return self._head(h + conditioning)
+        return h
 
     def step_weights(self, rows):
         """What `step` takes over `rows` rows: the lookup tables and the kernels. Once per generation call."""

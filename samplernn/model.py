@@ -87,15 +87,13 @@ class SampleRNN(keras.Model):
         both = ops.stack([scaled, ops.take(ops.convert_to_tensor(self.amplitudes), levels, axis=0)], axis=-1)
         return ops.reshape(both, (ops.shape(levels)[0], -1))
 
-    def call(self, inputs, states=None, training=None):
-        """inputs (B, L + big_frame_size) int levels; predicts inputs[:, big_frame_size:].
+    def conditioning(self, inputs, states, training=None):
+        """The frame tiers over inputs (B, L + big_frame_size), top first, from `states`.
 
-        Returns (logits (B, L, q_levels), new states). `states=None` starts from the learned h0.
-        L must be a multiple of `big_frame_size`.
+        Returns (conditioning (B, L, dim): the bottom tier's upsampled output, which the sample MLP adds to
+        its first layer; new states).
         """
         big = self.big_frame_size
-        if states is None:
-            states = self.initial_states(ops.shape(inputs)[0])
         conditioning, new_states = None, [None] * len(self.frame_tiers)
         for k in reversed(range(len(self.frame_tiers))):
             fs = self.frame_sizes[k]
@@ -104,8 +102,19 @@ class SampleRNN(keras.Model):
             frames = ops.reshape(self.frame_input(tier_in),
                                  (ops.shape(inputs)[0], -1, fs * self.frame_features))  # (B, L // fs, fs * F)
             conditioning, new_states[k] = self.frame_tiers[k](frames, conditioning, states[k], training=training)
+        return conditioning, new_states
+
+    def call(self, inputs, states=None, training=None):
+        """inputs (B, L + big_frame_size) int levels; predicts inputs[:, big_frame_size:].
+
+        Returns (logits (B, L, q_levels), new states). `states=None` starts from the learned h0.
+        L must be a multiple of `big_frame_size`.
+        """
+        if states is None:
+            states = self.initial_states(ops.shape(inputs)[0])
+        conditioning, new_states = self.conditioning(inputs, states, training)
         fs0 = self.frame_sizes[0]
-        logits = self.sample_mlp(inputs[:, big - fs0:-1], conditioning)  # (B, L, q_levels)
+        logits = self.sample_mlp(inputs[:, self.big_frame_size - fs0:-1], conditioning)  # (B, L, q_levels)
         return logits, new_states
 
     def get_config(self):
