@@ -65,7 +65,8 @@ def generate_files(args):
     paths = output_paths(args.output_path, args.num_seqs)
     out_dir = os.path.dirname(os.path.abspath(args.output_path))
     if not os.path.isdir(out_dir) or not os.access(out_dir, os.W_OK):
-        raise SampleRNNError(f"--output_path '{args.output_path}': folder '{out_dir}' does not exist or is not writable")
+        raise SampleRNNError(f"--output_path '{args.output_path}': folder '{out_dir}' does not exist or is not "
+                             "writable")
     from samplernn.export import write_generated
     from samplernn.generation import generate
     from samplernn.runs import load_trained_model

@@ -40,7 +40,8 @@ def main():
     bandwidth, weight_bytes = memory_gbps(), weight_bytes_per_sample(config)
     print(f"  bound for one stream: {weight_bytes / 1e6:.1f} MB of weights read per sample at the {bandwidth:.0f} GB/s "
           f"memory bandwidth measured here -> at most {bandwidth * 1e9 / weight_bytes:,.0f} samples/s "
-          f"({config.sample_rate * weight_bytes / bandwidth / 1e9:.1f} s per generated second), less what the caches hold")
+          f"({config.sample_rate * weight_bytes / bandwidth / 1e9:.1f} s per generated second), "
+          "less what the caches hold")
     for streams in args.streams:
         generate(model, n, [1.0] * streams, q_type=config.q_type, seed=0)  # compile
         start = time.perf_counter()
