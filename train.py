@@ -6,6 +6,7 @@ import sys
 
 from samplernn.cli import non_negative_float, non_negative_int, positive_float, positive_int, run_main
 from samplernn.options import CHECKPOINT_POLICIES, MIXED_PRECISION, NAN_POLICIES, OPTIMIZERS, TrainOptions
+from samplernn.schedule import LR_SCHEDULES
 
 
 def build_parser():
@@ -17,7 +18,13 @@ def build_parser():
     p.add_argument("--num_epochs", type=positive_int, help="epochs to train in total")
     p.add_argument("--batch_size", type=positive_int, help="files per batch")
     p.add_argument("--optimizer", choices=OPTIMIZERS, help="optimizer")
-    p.add_argument("--learning_rate", type=positive_float, help="learning rate")
+    p.add_argument("--learning_rate", type=positive_float,
+                   help="learning rate (the peak, with a warm-up or a cosine schedule)")
+    p.add_argument("--lr_schedule", choices=LR_SCHEDULES,
+                   help="constant: --learning_rate throughout; cosine: a half cosine from it down to 0 at the end "
+                        "of --num_epochs")
+    p.add_argument("--warmup_steps", type=non_negative_int,
+                   help="raise the learning rate linearly over the first N steps (0: no warm-up)")
     p.add_argument("--momentum", type=non_negative_float, help="momentum (sgd, rmsprop)")
     p.add_argument("--clip_norm", type=non_negative_float, help="global gradient norm clip (0: off)")
     p.add_argument("--val_frac", type=float, help="fraction of files held out for validation")

@@ -17,6 +17,8 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from samplernn.schedule import LR_SCHEDULES, learning_rate_at  # noqa: E402 (light: no TensorFlow)
+
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 
@@ -26,9 +28,9 @@ def parse_args():
     p.add_argument("--config_file", required=True)
     p.add_argument("--batch_size", type=int, default=32)
     p.add_argument("--learning_rate", type=float, default=1e-3, help="the (peak) learning rate")
-    p.add_argument("--lr_schedule", choices=("constant", "cosine"), default="constant",
-                   help="cosine: linear warm-up, then a half cosine down to 0 at the end of the budget's clock")
-    p.add_argument("--warmup_steps", type=int, default=100, help="warm-up steps of the cosine schedule")
+    p.add_argument("--lr_schedule", choices=LR_SCHEDULES, default="constant",
+                   help="as train.py's, but cosine reaches 0 at the end of the budget's clock")
+    p.add_argument("--warmup_steps", type=int, default=0, help="linear warm-up steps (0: none)")
     p.add_argument("--segment_windows", type=int, default=0,
                    help="rows read random segments of this many windows (data.RandomSegments); 0: whole files "
                         "in file batches, as train.py")
@@ -50,16 +52,6 @@ def corpus_stats(sequences_audio, rate):
 
     stats = [describe(a, rate) for a in sequences_audio]
     return {k: float(np.mean([s[k] for s in stats])) for k in ("silence_fraction", "flatness", "rms_db")}
-
-
-def learning_rate(args, steps, trained):
-    """The learning rate after `steps` steps and `trained` seconds of training (the budget is wall clock)."""
-    import math
-
-    if args.lr_schedule == "constant":
-        return args.learning_rate
-    warm = min(1.0, (steps + 1) / args.warmup_steps)
-    return args.learning_rate * warm * 0.5 * (1.0 + math.cos(math.pi * min(1.0, trained / (args.minutes * 60))))
 
 
 def main():
@@ -110,7 +102,9 @@ def main():
     for window in windows():
         if trained >= args.minutes * 60:
             break
-        optimizer.learning_rate.assign(learning_rate(args, steps, trained))
+        budget_done = trained / (args.minutes * 60)
+        optimizer.learning_rate.assign(
+            learning_rate_at(args.learning_rate, args.lr_schedule, args.warmup_steps, steps, budget_done))
         start = time.perf_counter()
         if args.segment_windows:  # per-row restarts: one trace, also for the first window (every row restarts)
             states = model.initial_states(args.batch_size) if states is None else states

@@ -3,6 +3,7 @@
 import dataclasses
 
 from samplernn.errors import SampleRNNError
+from samplernn.schedule import LR_SCHEDULES
 
 OPTIMIZERS = ("adam", "sgd", "rmsprop")
 CHECKPOINT_POLICIES = ("Always", "Best")
@@ -18,6 +19,8 @@ class TrainOptions:
     batch_size: int = 64
     optimizer: str = "adam"
     learning_rate: float = 1e-3
+    lr_schedule: str = "constant"
+    warmup_steps: int = 0
     momentum: float = 0.9
     clip_norm: float = 1.0
     val_frac: float = 0.1
@@ -40,6 +43,8 @@ class TrainOptions:
         object.__setattr__(self, "temperature", tuple(self.temperature))
         if self.optimizer not in OPTIMIZERS:
             raise SampleRNNError(f"--optimizer must be one of {', '.join(OPTIMIZERS)}, got {self.optimizer!r}")
+        if self.lr_schedule not in LR_SCHEDULES:
+            raise SampleRNNError(f"--lr_schedule must be one of {', '.join(LR_SCHEDULES)}, got {self.lr_schedule!r}")
         if self.checkpoint_policy not in CHECKPOINT_POLICIES:
             raise SampleRNNError(f"--checkpoint_policy must be one of {', '.join(CHECKPOINT_POLICIES)}, "
                                  f"got {self.checkpoint_policy!r}")

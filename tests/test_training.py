@@ -182,3 +182,34 @@ def test_restarting_some_rows_equals_a_fresh_start_for_them_and_trains_h0():
     np.testing.assert_allclose(np.asarray(sums[0]), expected, rtol=2e-5)
     assert not np.allclose(np.asarray(fresh[0])[1], np.asarray(kept[0])[1]), "the carried state matters"
     assert all(not np.array_equal(a, tier.h0.numpy()) for a, tier in zip(h0_before, model.frame_tiers))
+
+
+def record_learning_rates(trainer):
+    """Wraps the trainer's step to record the optimizer's learning rate at each call."""
+    rates, real_step = [], trainer.train_step
+
+    def recording(*args):
+        rates.append(float(trainer.optimizer.learning_rate.numpy()))
+        return real_step(*args)
+
+    trainer.train_step = recording
+    return rates
+
+
+def test_cosine_schedule_with_warmup_over_the_run(tmp_path):
+    # 2 epochs of 7 windows: 14 steps, the first 3 warming up; the cosine reaches 0 at the end of epoch 2
+    trainer = training.Trainer(make_run(tmp_path), options(num_epochs=2, learning_rate=0.01, lr_schedule="cosine",
+                                                           warmup_steps=3), log=lambda *_: None)
+    rates = record_learning_rates(trainer)
+    trainer.fit()
+    cosine = [0.5 * (1 + np.cos(np.pi * s / 14)) for s in range(14)]
+    warm = [min(1.0, (s + 1) / 3) for s in range(14)]
+    np.testing.assert_allclose(rates, [0.01 * w * c for w, c in zip(warm, cosine)], rtol=1e-6)
+
+
+def test_resume_uses_the_learning_rate_of_the_resumed_command_not_the_checkpoints(tmp_path):
+    training.Trainer(make_run(tmp_path), options(learning_rate=0.01), log=lambda *_: None).fit()
+    resumed = training.Trainer(make_run(tmp_path), options(num_epochs=2, learning_rate=0.002), log=lambda *_: None)
+    rates = record_learning_rates(resumed)
+    resumed.fit()
+    assert rates == pytest.approx([0.002] * 7)
