@@ -1,5 +1,6 @@
 """Run by tests/test_distribute.py in its own process (the CPU must be split before TensorFlow starts):
-MirroredStrategy over two logical CPUs against one device, then a whole Trainer epoch under it.
+MirroredStrategy over two logical CPUs against one device, then a whole Trainer epoch under it (random
+segments, a cosine learning rate).
 
     python tests/mirrored_check.py WORK_DIR
 """
@@ -71,8 +72,11 @@ def trainer_epoch(strategy, work):
     run = open_run(data_dir=data, logdir_root=logdir, run_id="m", config_file=config_file, sample_rate=None,
                    val_frac=0.2, seed=0, resume=True, resume_from=None)
     create_run_dir(run, logdir, "m", "test", {})
-    # 4 training files in one batch of 4: one trace per window kind (reset, carried) keeps this quick.
-    options = TrainOptions(num_epochs=1, batch_size=4, early_stopping_patience=0, output_file_dur=0.05)
+    # Random segments (the whole-file windows are same_steps_as_one_device's): rows restart at different
+    # steps, their reset flags split over the replicas with the rows; the cosine learning rate is assigned to
+    # the mirrored optimizer before every step. 4 files in one batch of 4: one trace keeps this quick.
+    options = TrainOptions(num_epochs=1, batch_size=4, early_stopping_patience=0, output_file_dur=0.05,
+                           segment_windows=2, lr_schedule="cosine", warmup_steps=2)
     progress = Trainer(run, options, log=print, strategy=strategy).fit()
     assert progress.epochs_done == 1 and progress.step > 0
     assert checkpoints.latest_checkpoint(run.run_dir) is not None

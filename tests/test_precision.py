@@ -12,9 +12,10 @@ from samplernn.train_step import DynamicLossScale, make_train_step
 from samplernn.training import make_optimizer
 
 
+@pytest.mark.parametrize("amplitude_input", [False, True])
 @pytest.mark.parametrize("precision,dtype", [("bf16", "bfloat16"), ("fp16", "float16")])
-def test_mixed_model_keeps_float32_weights_and_matches_the_float32_loss(precision, dtype):
-    config = tiny_config()
+def test_mixed_model_keeps_float32_weights_and_matches_the_float32_loss(precision, dtype, amplitude_input):
+    config = tiny_config(amplitude_input=amplitude_input)  # with it, the amplitude table is cast as well
     plain, mixed = build_model(config), build_model(config, precision)
     mixed.set_weights(plain.get_weights())
     assert mixed.dtype_policy.compute_dtype == dtype and plain.dtype_policy.compute_dtype == "float32"
