@@ -99,7 +99,6 @@ class Trainer:
         self.train_step = make_train_step(self.model, self.optimizer, options, self.strategy)
         self.eval_step = make_eval_step(self.model)
         self._float_model = None
-        self._rate = None  # the learning rate last set (a resumed run sets its own: not the checkpoint's)
 
     def fit(self):
         """Trains up to `num_epochs` in the run's directory (which must exist); returns the final `Progress`."""
@@ -152,7 +151,7 @@ class Trainer:
     def _step(self, window, states, reset, epoch, reporter, avg, done):
         """One training step; returns (the state to carry, steps done in the epoch)."""
         start = time.perf_counter()
-        self._set_learning_rate(epoch, done / reporter.total)
+        rate = self._set_learning_rate(epoch, done / reporter.total)
         sums, states, finite = self.train_step(window.inputs, window.mask, states, reset)
         if not finite:
             return self._non_finite_step(epoch), done + 1
@@ -163,17 +162,17 @@ class Trainer:
         reporter.report(done + 1, step_avg.bits, step_avg.accuracy, time.perf_counter() - start)
         with self.writer.as_default(step=self.progress.step):
             tf.summary.scalar("train/bits_per_sample", step_avg.bits)
-            tf.summary.scalar("train/learning_rate", self._rate)
+            tf.summary.scalar("train/learning_rate", rate)
         return states, done + 1
 
     def _set_learning_rate(self, epoch, epoch_fraction):
-        """Sets the scheduled learning rate of the next step, `epoch_fraction` of the way through `epoch`."""
+        """Sets and returns the scheduled learning rate of the next step, `epoch_fraction` of the way through
+        `epoch`. Set at every step, so a resumed run follows its own flags, not the checkpoint's rate."""
         opts = self.options
         rate = learning_rate_at(opts.learning_rate, opts.lr_schedule, opts.warmup_steps, self.progress.step,
                                 (epoch - 1 + epoch_fraction) / opts.num_epochs)
-        if rate != self._rate:
-            self.optimizer.learning_rate.assign(rate)
-            self._rate = rate
+        self.optimizer.learning_rate.assign(rate)
+        return rate
 
     def _non_finite_step(self, epoch):
         """Handles a step whose loss or gradients were NaN/Inf (its update was not applied)."""
