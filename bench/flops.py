@@ -23,11 +23,11 @@ def training_flops_per_sample(config, batch_size):
     return 3 * flops_per_sample(config) + 3 * tables / (batch_size * config.seq_len)
 
 
-def matmul_gflops(size=2048, repeats=10):
-    """The machine's fp32 matmul rate through TensorFlow."""
+def matmul_gflops(size=2048, repeats=10, dtype="float32"):
+    """The machine's matmul rate through TensorFlow, in `dtype` (float32, bfloat16, float16)."""
     import tensorflow as tf
 
-    a = tf.random.normal((size, size))
+    a = tf.cast(tf.random.normal((size, size)), dtype)
     tf.matmul(a, a).numpy()
     start = time.perf_counter()
     for _ in range(repeats):

@@ -5,8 +5,9 @@
 
 Seeded 90/10 file split (the held-out 10 % is never trained on). The clock counts training steps only:
 it pauses for each held-out evaluation, after which learning_curve.png is redrawn. At the end it generates
-`--num_samples` sequences of 10 s and reports their silence fraction and spectral flatness next to the
-corpus's own. `--save_weights` keeps the trained weights for `bench/conditioning_ablation.py`.
+`--num_samples` sequences of 10 s at `--temperature` and reports their silence fraction and spectral flatness
+next to the corpus's own. `--save_weights` keeps the trained weights for `bench/conditioning_ablation.py` and
+`bench/temperature_sweep.py`.
 """
 
 import argparse
@@ -39,6 +40,7 @@ def parse_args():
     p.add_argument("--eval_seconds", type=float, default=None,
                    help="evaluate on the first S seconds of each held-out file (default: all of it)")
     p.add_argument("--num_samples", type=int, default=3)
+    p.add_argument("--temperature", type=float, default=1.0, help="sampling temperature of the generated samples")
     p.add_argument("--save_weights", action="store_true",
                    help="also write the trained weights to OUT/model.weights.h5 (for later analysis)")
     p.add_argument("--out", required=True)
@@ -127,7 +129,7 @@ def main():
             next_eval += args.eval_every * 60
     if args.save_weights:
         model.save_weights(os.path.join(args.out, "model.weights.h5"))
-    audio = generate(model, 10 * config.sample_rate, [1.0] * args.num_samples, q_type=config.q_type, seed=0)
+    audio = generate(model, 10 * config.sample_rate, [args.temperature] * args.num_samples, q_type=config.q_type, seed=0)
     generated = []
     for i, wav in enumerate(audio):
         line, stats = write_generated(os.path.join(args.out, f"sample_{i}.wav"), wav, config.sample_rate)
@@ -136,7 +138,7 @@ def main():
     corpus = corpus_stats([load_audio(p, config.sample_rate) for p in val_files], config.sample_rate)
     summary = {"config": args.config_file, "learning_rate": args.learning_rate,
                "lr_schedule": args.lr_schedule, "warmup_steps": args.warmup_steps, "batch_size": args.batch_size,
-               "segment_windows": args.segment_windows,
+               "segment_windows": args.segment_windows, "temperature": args.temperature,
                "eval_seconds": args.eval_seconds, "steps": steps, "sec_per_step": trained / steps, "curve": curve,
                "generated": {k: float(np.mean([g[k] for g in generated])) for k in corpus}, "corpus_heldout": corpus}
     with open(os.path.join(args.out, "summary.json"), "w") as f:

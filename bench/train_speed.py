@@ -1,7 +1,7 @@
 """Training speed: median seconds per TBPTT step after warm-up, training samples/s, FLOPs vs peak, peak RSS.
 
     python bench/train_speed.py [--config_file default.config.json] [--batch_size 8] [--steps 5]
-                                [--data_dir DIR]
+                                [--data_dir DIR] [--mixed_precision bf16]
 
 Runs the real train step on random levels held in memory. With `--data_dir` it then times the same number
 of steps fed by the real input pipeline (files decoded once by `load_levels`, windows cut by `TBPTTBatches`)
@@ -64,6 +64,8 @@ def main():
     p.add_argument("--batch_size", type=int, default=8)
     p.add_argument("--steps", type=int, default=5, help="timed steps after 2 warm-up steps")
     p.add_argument("--data_dir", default=None, help="also time the steps fed by the real pipeline from this folder")
+    p.add_argument("--mixed_precision", choices=("off", "bf16", "fp16"), default="off",
+                   help="as train.py's; the matmul rate is then measured in the same 16-bit type")
     args = p.parse_args()
 
     from samplernn.config import load_config
@@ -73,19 +75,21 @@ def main():
     from samplernn.training import make_optimizer
 
     config = load_config(args.config_file)
-    model = build_model(config)
-    optimizer = make_optimizer(TrainOptions())
+    options = TrainOptions(mixed_precision=args.mixed_precision)
+    model = build_model(config, args.mixed_precision)
+    optimizer = make_optimizer(options)
     optimizer.build(model.trainable_variables)
-    step = make_train_step(model, optimizer, TrainOptions())
+    step = make_train_step(model, optimizer, options)
     sec = time_steps(step, synthetic_windows(config, args.batch_size), args.steps)
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     rate = args.batch_size * config.seq_len / sec
     flops = training_flops_per_sample(config, args.batch_size)
-    peak = matmul_gflops()
-    print(f"config={args.config_file} batch={args.batch_size} params={model.count_params():,} "
+    dtype = {"off": "float32", "bf16": "bfloat16", "fp16": "float16"}[args.mixed_precision]
+    peak = matmul_gflops(dtype=dtype)
+    print(f"config={args.config_file} batch={args.batch_size} mixed_precision={args.mixed_precision} params={model.count_params():,} "
           f"median {sec:.3f} s/step, {rate:,.0f} training samples/s, peak RSS {rss:,.0f} MiB")
     print(f"  {flops / 1e6:.1f} MFLOP per training sample -> {rate * flops / 1e9:.0f} GFLOP/s achieved, "
-          f"{rate * flops / 1e9 / peak:.0%} of the {peak:.0f} GFLOP/s fp32 matmul rate measured here")
+          f"{rate * flops / 1e9 / peak:.0%} of the {peak:.0f} GFLOP/s {dtype} matmul rate measured here")
     if args.data_dir:
         real = time_steps(step, pipeline_windows(config, args.batch_size, args.data_dir), args.steps)
         print(f"  real input pipeline ({args.data_dir}): median {real:.3f} s/step = "
