@@ -32,7 +32,7 @@ class TrainOptions:
     generate: bool = True
     max_generate_per_epoch: int = 1
     output_file_dur: float = 3.0
-    temperature: tuple = (0.95,)
+    temperature: tuple = (1.0,)
     nan_policy: str = "stop"
     accumulate_steps: int = 1
     segment_windows: int = 0

@@ -5,7 +5,7 @@ import numpy as np
 SILENCE_WINDOW_MS = 20  # level is measured per 20 ms window
 SILENCE_DB = -50.0  # a window below this RMS level (dBFS) counts as silent, as in shared/corpus stats
 _FLOOR_RMS = 1e-10  # keeps log10 finite for digital silence (-200 dBFS)
-MOSTLY_SILENT = 0.9  # warn when more than this fraction of windows is silent
+MOSTLY_SILENT = 0.5  # warn when more than this fraction of windows is silent
 CONSTANT_STD = 1e-3  # warn when the signal barely moves: collapsed to a constant
 NOISE_FLATNESS = 0.5  # white noise has a spectral flatness near 0.56, tonal music near 0.001
 
@@ -49,7 +49,8 @@ def problems(stats):
     if stats["std"] < CONSTANT_STD:
         found.append("collapsed to a constant")
     elif stats["silence_fraction"] > MOSTLY_SILENT:
-        found.append(f"mostly silence ({stats['silence_fraction']:.0%} of 20 ms windows below {SILENCE_DB:g} dBFS)")
+        found.append(f"mostly silence ({stats['silence_fraction']:.0%} of 20 ms windows below {SILENCE_DB:g} dBFS); "
+                     "a higher sampling temperature (e.g. 1.1) often brings a trained model's level up")
     if stats["flatness"] > NOISE_FLATNESS:
         found.append(f"sounds like white noise (spectral flatness {stats['flatness']:.2f})")
     return found

@@ -21,6 +21,15 @@ def test_problems_name_silence_constants_and_noise():
     assert problems(describe(np.full(RATE, 0.3), RATE)) == ["collapsed to a constant"]
 
 
+def test_silence_warning_starts_above_half_and_suggests_a_temperature():
+    t = np.arange(RATE * 10) / RATE
+    tone = 0.5 * np.sin(2 * np.pi * 440 * t)
+    for silent_seconds, warned in ((4, False), (6, True)):
+        audio = np.concatenate([tone[:RATE * (10 - silent_seconds)], np.zeros(RATE * silent_seconds)])
+        found = problems(describe(audio, RATE))
+        assert any("mostly silence" in p and "temperature" in p for p in found) == warned, (silent_seconds, found)
+
+
 def test_remove_dc_centres_each_row():
     audio = np.array([[1.0, 2.0, 3.0], [0.0, 0.0, 3.0]])
     np.testing.assert_allclose(remove_dc(audio).mean(axis=1), 0.0, atol=1e-12)
