@@ -129,7 +129,8 @@ def main():
             next_eval += args.eval_every * 60
     if args.save_weights:
         model.save_weights(os.path.join(args.out, "model.weights.h5"))
-    audio = generate(model, 10 * config.sample_rate, [args.temperature] * args.num_samples, q_type=config.q_type, seed=0)
+    temps = [args.temperature] * args.num_samples
+    audio = generate(model, 10 * config.sample_rate, temps, q_type=config.q_type, seed=0)
     generated = []
     for i, wav in enumerate(audio):
         line, stats = write_generated(os.path.join(args.out, f"sample_{i}.wav"), wav, config.sample_rate)

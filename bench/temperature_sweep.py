@@ -19,6 +19,8 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
+from saved import load_trained  # noqa: E402
+
 
 def parse_args():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -36,15 +38,11 @@ def main():
     args = parse_args()
     import numpy as np
 
-    from samplernn.config import load_config
     from samplernn.export import write_generated
     from samplernn.generation import generate
-    from samplernn.model import build_model
     from samplernn.quality import describe
 
-    config = load_config(args.config_file)
-    model = build_model(config)
-    model.load_weights(args.weights)
+    config, model = load_trained(args.config_file, args.weights)
     temps = [t for t in args.temperatures for _ in range(args.num_samples)]
     audio = generate(model, int(args.seconds * config.sample_rate), temps, q_type=config.q_type, seed=args.seed)
     if args.out:

@@ -86,8 +86,9 @@ def main():
     flops = training_flops_per_sample(config, args.batch_size)
     dtype = {"off": "float32", "bf16": "bfloat16", "fp16": "float16"}[args.mixed_precision]
     peak = matmul_gflops(dtype=dtype)
-    print(f"config={args.config_file} batch={args.batch_size} mixed_precision={args.mixed_precision} params={model.count_params():,} "
-          f"median {sec:.3f} s/step, {rate:,.0f} training samples/s, peak RSS {rss:,.0f} MiB")
+    print(f"config={args.config_file} batch={args.batch_size} mixed_precision={args.mixed_precision} "
+          f"params={model.count_params():,} median {sec:.3f} s/step, {rate:,.0f} training samples/s, "
+          f"peak RSS {rss:,.0f} MiB")
     print(f"  {flops / 1e6:.1f} MFLOP per training sample -> {rate * flops / 1e9:.0f} GFLOP/s achieved, "
           f"{rate * flops / 1e9 / peak:.0%} of the {peak:.0f} GFLOP/s {dtype} matmul rate measured here")
     if args.data_dir:
