@@ -6,6 +6,7 @@ import sys
 
 from samplernn.cli import non_negative_int, positive_float, positive_int, run_main
 from samplernn.errors import SampleRNNError
+from samplernn.options import TEMPERATURE
 
 
 def build_parser():
@@ -15,7 +16,7 @@ def build_parser():
     p.add_argument("--checkpoint_path", required=True, help="a run dir (its latest checkpoint) or a checkpoint dir")
     p.add_argument("--num_seqs", type=positive_int, default=1, help="number of sequences generated in one batch")
     p.add_argument("--dur", type=positive_float, default=3.0, help="seconds of audio per sequence")
-    p.add_argument("--temperature", type=positive_float, nargs="+", default=[1.0],
+    p.add_argument("--temperature", type=positive_float, nargs="+", default=[TEMPERATURE],
                    help="sampling temperature: one value for all sequences, or one per sequence")
     p.add_argument("--seed", type=non_negative_int, help="RNG seed: the same seed gives identical audio")
     p.add_argument("--seed_audio", help="audio file that primes every sequence (at least one top frame long)")

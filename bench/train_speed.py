@@ -19,6 +19,7 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 from flops import matmul_gflops, training_flops_per_sample  # noqa: E402
+from samplernn.options import MIXED_PRECISION  # noqa: E402 (light: no TensorFlow)
 
 
 def synthetic_windows(config, batch_size):
@@ -64,7 +65,7 @@ def main():
     p.add_argument("--batch_size", type=int, default=8)
     p.add_argument("--steps", type=int, default=5, help="timed steps after 2 warm-up steps")
     p.add_argument("--data_dir", default=None, help="also time the steps fed by the real pipeline from this folder")
-    p.add_argument("--mixed_precision", choices=("off", "bf16", "fp16"), default="off",
+    p.add_argument("--mixed_precision", choices=MIXED_PRECISION, default="off",
                    help="as train.py's; the matmul rate is then measured in the same 16-bit type")
     args = p.parse_args()
 
@@ -84,7 +85,7 @@ def main():
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     rate = args.batch_size * config.seq_len / sec
     flops = training_flops_per_sample(config, args.batch_size)
-    dtype = {"off": "float32", "bf16": "bfloat16", "fp16": "float16"}[args.mixed_precision]
+    dtype = model.compute_dtype  # the layers' dtype under the --mixed_precision policy
     peak = matmul_gflops(dtype=dtype)
     print(f"config={args.config_file} batch={args.batch_size} mixed_precision={args.mixed_precision} "
           f"params={model.count_params():,} median {sec:.3f} s/step, {rate:,.0f} training samples/s, "

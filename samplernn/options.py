@@ -9,6 +9,7 @@ OPTIMIZERS = ("adam", "sgd", "rmsprop")
 CHECKPOINT_POLICIES = ("Always", "Best")
 NAN_POLICIES = ("stop", "skip")
 MIXED_PRECISION = ("off", "bf16", "fp16")
+TEMPERATURE = 1.0  # default sampling temperature of generate.py and of train.py's generations (BENCHMARKS.md)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -32,7 +33,7 @@ class TrainOptions:
     generate: bool = True
     max_generate_per_epoch: int = 1
     output_file_dur: float = 3.0
-    temperature: tuple = (1.0,)
+    temperature: tuple = (TEMPERATURE,)
     nan_policy: str = "stop"
     accumulate_steps: int = 1
     segment_windows: int = 0
