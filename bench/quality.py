@@ -18,7 +18,8 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-from samplernn.schedule import LR_SCHEDULES, learning_rate_at  # noqa: E402 (light: no TensorFlow)
+from samplernn.options import OPTIMIZERS  # noqa: E402 (light: no TensorFlow)
+from samplernn.schedule import LR_SCHEDULES, learning_rate_at  # noqa: E402
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
@@ -28,6 +29,7 @@ def parse_args():
     p.add_argument("--data_dir", required=True)
     p.add_argument("--config_file", required=True)
     p.add_argument("--batch_size", type=int, default=32)
+    p.add_argument("--optimizer", choices=OPTIMIZERS, default="adam")
     p.add_argument("--learning_rate", type=float, default=1e-3, help="the (peak) learning rate")
     p.add_argument("--lr_schedule", choices=LR_SCHEDULES, default="constant",
                    help="as train.py's, but cosine reaches 0 at the end of the budget's clock")
@@ -81,7 +83,7 @@ def main():
     if args.eval_seconds:  # for big models, where a full evaluation would cost minutes of CPU
         val_seqs = [seq[:int(args.eval_seconds * config.sample_rate)] for seq in val_seqs]
     model = build_model(config)
-    options = TrainOptions(learning_rate=args.learning_rate)
+    options = TrainOptions(optimizer=args.optimizer, learning_rate=args.learning_rate)
     optimizer = make_optimizer(options)
     optimizer.build(model.trainable_variables)
     train_step, eval_step = make_train_step(model, optimizer, options), make_eval_step(model)
@@ -137,7 +139,7 @@ def main():
         print(line, flush=True)
         generated.append(stats)
     corpus = corpus_stats([load_audio(p, config.sample_rate) for p in val_files], config.sample_rate)
-    summary = {"config": args.config_file, "learning_rate": args.learning_rate,
+    summary = {"config": args.config_file, "optimizer": args.optimizer, "learning_rate": args.learning_rate,
                "lr_schedule": args.lr_schedule, "warmup_steps": args.warmup_steps, "batch_size": args.batch_size,
                "segment_windows": args.segment_windows, "temperature": args.temperature,
                "eval_seconds": args.eval_seconds, "steps": steps, "sec_per_step": trained / steps, "curve": curve,

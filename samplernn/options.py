@@ -5,7 +5,7 @@ import dataclasses
 from samplernn.errors import SampleRNNError
 from samplernn.schedule import LR_SCHEDULES
 
-OPTIMIZERS = ("adam", "sgd", "rmsprop")
+OPTIMIZERS = ("adam", "muon", "sgd", "rmsprop")
 CHECKPOINT_POLICIES = ("Always", "Best")
 NAN_POLICIES = ("stop", "skip")
 MIXED_PRECISION = ("off", "bf16", "fp16")

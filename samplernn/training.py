@@ -24,6 +24,9 @@ from samplernn.schedule import learning_rate_at
 from samplernn.train_step import make_train_step
 
 HISTORY_FILE = "history.json"
+# Variables that Muon leaves to its Adam step (besides the embedding and every non-2-D one): the learned
+# initial states, the 2-D GRU biases and the output layer, as Muon's authors advise for the last layer.
+MUON_EXCLUDED = ["/h0$", "/bias$", "output_proj/"]
 
 
 @dataclasses.dataclass
@@ -52,6 +55,8 @@ def make_optimizer(options):
     kwargs = {"learning_rate": options.learning_rate}
     if options.optimizer == "adam":
         return keras.optimizers.Adam(**kwargs)
+    if options.optimizer == "muon":
+        return keras.optimizers.Muon(weight_decay=0.0, adam_weight_decay=0.0, exclude_layers=MUON_EXCLUDED, **kwargs)
     if options.optimizer == "sgd":
         return keras.optimizers.SGD(momentum=options.momentum, **kwargs)
     return keras.optimizers.RMSprop(momentum=options.momentum, **kwargs)

@@ -213,3 +213,19 @@ def test_resume_uses_the_learning_rate_of_the_resumed_command_not_the_checkpoint
     rates = record_learning_rates(resumed)
     resumed.fit()
     assert rates == pytest.approx([0.002] * 7)
+
+
+def test_muon_steps_the_hidden_matrices_and_adam_the_rest_then_resumes_its_state(tmp_path):
+    trainer = training.Trainer(make_run(tmp_path), options(optimizer="muon", learning_rate=0.01), log=lambda *_: None)
+    optimizer = trainer.optimizer
+    muon = {v.path.split("/", 1)[1] for v in trainer.model.trainable_variables if not optimizer._should_use_adamw(v)}
+    layers = [f"frame_tier_{t}/{name}" for t in range(2) for name in
+              ("input_proj/kernel", "rnn_0/kernel", "rnn_0/recurrent_kernel", "rnn_1/kernel", "rnn_1/recurrent_kernel",
+               "upsample/kernel")]
+    assert muon == set(layers + ["sample_mlp/hidden_0/kernel", "sample_mlp/hidden_1/kernel"])
+    before = weights(trainer.model)
+    trainer.fit()
+    assert all(np.any(a != b) for a, b in zip(before, weights(trainer.model)))
+    resumed = training.Trainer(make_run(tmp_path), options(optimizer="muon", num_epochs=2), log=lambda *_: None)
+    for a, b in zip(optimizer.variables, resumed.optimizer.variables):
+        np.testing.assert_array_equal(a.numpy(), b.numpy())
