@@ -18,7 +18,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-from samplernn.options import OPTIMIZERS  # noqa: E402 (light: no TensorFlow)
+from samplernn.options import OPTIMIZERS, TEMPERATURE  # noqa: E402 (light: no TensorFlow)
 from samplernn.schedule import LR_SCHEDULES, learning_rate_at  # noqa: E402
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
@@ -42,7 +42,7 @@ def parse_args():
     p.add_argument("--eval_seconds", type=float, default=None,
                    help="evaluate on the first S seconds of each held-out file (default: all of it)")
     p.add_argument("--num_samples", type=int, default=3)
-    p.add_argument("--temperature", type=float, default=1.0, help="sampling temperature of the generated samples")
+    p.add_argument("--temperature", type=float, default=TEMPERATURE, help="sampling temperature of the generated samples")
     p.add_argument("--save_weights", action="store_true",
                    help="also write the trained weights to OUT/model.weights.h5 (for later analysis)")
     p.add_argument("--out", required=True)
