@@ -229,3 +229,20 @@ def test_muon_steps_the_hidden_matrices_and_adam_the_rest_then_resumes_its_state
     resumed = training.Trainer(make_run(tmp_path), options(optimizer="muon", num_epochs=2), log=lambda *_: None)
     for a, b in zip(optimizer.variables, resumed.optimizer.variables):
         np.testing.assert_array_equal(a.numpy(), b.numpy())
+
+
+def test_muon_decays_only_the_matrices_it_steps():
+    """With a zero gradient nothing moves but the decay: the Muon-stepped matrices shrink by
+    learning rate x MUON_WEIGHT_DECAY, the Adam-stepped variables (gains, embedding, h0...) stay as they are."""
+    from samplernn.model import build_model
+
+    model = build_model(tiny_config())
+    optimizer = training.make_optimizer(TrainOptions(optimizer="muon", learning_rate=0.01))
+    variables = model.trainable_variables
+    before = [v.numpy().copy() for v in variables]
+    optimizer.apply([np.zeros(v.shape, np.float32) for v in variables], variables)
+    shrink = 1.0 - 0.01 * training.MUON_WEIGHT_DECAY
+    muon = [not optimizer._should_use_adamw(v) for v in variables]
+    assert any(muon) and not all(muon)
+    for stepped, v, old in zip(muon, variables, before):
+        np.testing.assert_allclose(v.numpy(), old * shrink if stepped else old, rtol=1e-6, atol=1e-7)
