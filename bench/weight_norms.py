@@ -41,7 +41,8 @@ def main():
 
     fresh = matrix_norms(build_model(load_config(args.config_file)))
     trained = [matrix_norms(load_trained(args.config_file, weights)[1]) for weights in args.weights]
-    print("| variable | shape | fresh | " + " | ".join(f"{w}: norm, ratio" for w in args.weights) + " |")
+    runs = [os.path.basename(os.path.dirname(os.path.abspath(w))) for w in args.weights]  # the run folders
+    print("| variable | shape | fresh | " + " | ".join(f"{run}: norm, ratio" for run in runs) + " |")
     print("| --- | --- | --- | " + " | ".join("---" for _ in args.weights) + " |")
     for path, (shape, norm) in fresh.items():
         cells = " | ".join(f"{norms[path][1]:.1f}, {norms[path][1] / norm:.2f}x" for norms in trained)
