@@ -42,7 +42,8 @@ def parse_args():
     p.add_argument("--eval_seconds", type=float, default=None,
                    help="evaluate on the first S seconds of each held-out file (default: all of it)")
     p.add_argument("--num_samples", type=int, default=3)
-    p.add_argument("--temperature", type=float, default=TEMPERATURE, help="sampling temperature of the generated samples")
+    p.add_argument("--temperature", type=float, default=TEMPERATURE,
+                   help="sampling temperature of the generated samples")
     p.add_argument("--save_weights", action="store_true",
                    help="also write the trained weights to OUT/model.weights.h5 (for later analysis)")
     p.add_argument("--out", required=True)
