@@ -60,8 +60,13 @@ def make_optimizer(options):
     if options.optimizer == "adam":
         return keras.optimizers.Adam(**kwargs)
     if options.optimizer == "muon":
+        # Every Muon argument is spelled out (Keras 3.13's values but the decays and exclusions) because Keras
+        # changed several defaults between releases (3.12 -> 3.13: adam_lr_ratio 0.1 -> 1, ns_steps 6 -> 5).
         return keras.optimizers.Muon(weight_decay=MUON_WEIGHT_DECAY, adam_weight_decay=0.0,
-                                     exclude_layers=MUON_EXCLUDED, **kwargs)
+                                     exclude_layers=MUON_EXCLUDED, exclude_embeddings=True,
+                                     momentum=0.95, nesterov=True, ns_steps=5,
+                                     muon_a=3.4445, muon_b=-4.7750, muon_c=2.0315, rms_rate=0.2,
+                                     adam_beta_1=0.9, adam_beta_2=0.999, epsilon=1e-7, adam_lr_ratio=1.0, **kwargs)
     if options.optimizer == "sgd":
         return keras.optimizers.SGD(momentum=options.momentum, **kwargs)
     return keras.optimizers.RMSprop(momentum=options.momentum, **kwargs)
