@@ -4,7 +4,7 @@ import argparse
 import shlex
 import sys
 
-from samplernn.cli import non_negative_float, non_negative_int, positive_float, positive_int, run_main
+from samplernn.cli import add_on_off, non_negative_float, non_negative_int, positive_float, positive_int, run_main
 from samplernn.options import CHECKPOINT_POLICIES, MIXED_PRECISION, NAN_POLICIES, OPTIMIZERS, TrainOptions
 from samplernn.schedule import LR_SCHEDULES
 
@@ -33,13 +33,12 @@ def build_parser():
     p.add_argument("--checkpoint_policy", choices=CHECKPOINT_POLICIES,
                    help="Always: every checkpoint_every epochs; Best: only when validation improves")
     p.add_argument("--max_checkpoints", type=positive_int, help="checkpoints to keep (the best is always kept)")
-    p.add_argument("--resume", action=argparse.BooleanOptionalAction, default=True,
-                   help="continue the newest run of --id from its latest checkpoint, if there is one")
+    add_on_off(p, "--resume", default=True,
+               help="continue the newest run of --id from its latest checkpoint, if there is one")
     p.add_argument("--resume_from", help="continue from this run dir or checkpoint dir")
     p.add_argument("--early_stopping_patience", type=non_negative_int,
                    help="stop after N epochs without validation improvement (0: off)")
-    p.add_argument("--generate", action=argparse.BooleanOptionalAction,
-                   help="generate audio at the end of each epoch")
+    add_on_off(p, "--generate", help="generate audio at the end of each epoch")
     p.add_argument("--max_generate_per_epoch", type=positive_int, help="sequences generated per epoch")
     p.add_argument("--output_file_dur", type=positive_float, help="seconds of audio generated per sequence")
     p.add_argument("--temperature", type=positive_float, nargs="+", help="sampling temperature(s), one per sequence")
