@@ -63,10 +63,10 @@ def check_config_file(config_file, run_config):
     """`--config_file` must equal the run's config: generation always uses the run's own."""
     from samplernn.config import load_config
 
-    differing = run_config.diff(load_config(config_file))
+    given = load_config(config_file)
+    differing = run_config.diff(given)
     if differing:
-        given = load_config(config_file).to_dict()
-        details = ", ".join(f"{k}: {run_config.to_dict()[k]!r} in the run vs {given[k]!r} in the file"
+        details = ", ".join(f"{k}: {run_config.to_dict()[k]!r} in the run vs {given.to_dict()[k]!r} in the file"
                             for k in differing)
         raise SampleRNNError(f"--config_file '{config_file}' differs from the run's config in {details}; "
                              "generation uses the run's config.json: omit --config_file")
