@@ -1,4 +1,4 @@
-"""Audio files in and out: find them, decode to mono float32 at one sample rate, write 16-bit wavs.
+"""Audio files in and out: find them, decode to mono float32 at one sample rate, write wav, flac or ogg.
 
 Decoding uses soundfile (libsndfile reads wav, flac, ogg and, from 1.1 on, mp3). Only an extension
 whose format the installed libsndfile lacks goes to pydub, which needs ffmpeg.
@@ -104,22 +104,39 @@ def _decode_pydub(path):
     return samples.reshape(-1, segment.channels), segment.frame_rate  # (T * C,) interleaved -> (T, C)
 
 
-def write_wav(path, audio, sample_rate):
-    """Writes float audio (T,) or (T, C), clipped to [-1, 1], as a 16-bit PCM wav at `path`.
+# What generate.py and the chunker write, by extension: (libsndfile format, subtype).
+OUTPUT_FORMATS = {".wav": ("WAV", "PCM_16"), ".flac": ("FLAC", "PCM_16"), ".ogg": ("OGG", "VORBIS")}
+
+
+def output_format(path):
+    """(format, subtype) of OUTPUT_FORMATS that `path`'s extension (any case) names.
+
+    Raises SampleRNNError naming the path and the extensions written for any other extension."""
+    extension = os.path.splitext(os.fspath(path))[1].lower()
+    if extension not in OUTPUT_FORMATS:
+        raise SampleRNNError(f"cannot write audio file '{path}': its extension '{extension}' is none of "
+                             f"{', '.join(OUTPUT_FORMATS)}")
+    return OUTPUT_FORMATS[extension]
+
+
+def write_audio(path, audio, sample_rate):
+    """Writes float audio (T,) or (T, C), clipped to [-1, 1], at `path` in the format its extension names
+    (`output_format`): 16-bit PCM wav or flac, or Ogg Vorbis.
 
     Atomic: the data goes to a hidden temporary file in the same folder, which then replaces `path`,
-    so a killed process never leaves a partial wav. Raises SampleRNNError naming the path on OSError.
+    so a killed process never leaves a partial file. Raises SampleRNNError naming the path on OSError.
     """
     path = os.fspath(path)
+    file_format, subtype = output_format(path)
     folder, name = os.path.split(os.path.abspath(path))
     temp = os.path.join(folder, f".{name}.{os.getpid()}.tmp")
     data = np.clip(np.asarray(audio, dtype=np.float32), -1.0, 1.0)
     try:
         with open(temp, "wb") as f:
-            sf.write(f, data, sample_rate, format="WAV", subtype="PCM_16")
+            sf.write(f, data, sample_rate, format=file_format, subtype=subtype)
         os.replace(temp, path)
     except (OSError, sf.SoundFileError) as e:
-        raise SampleRNNError(f"cannot write wav file '{path}': {getattr(e, 'strerror', None) or e}") from e
+        raise SampleRNNError(f"cannot write audio file '{path}': {getattr(e, 'strerror', None) or e}") from e
     finally:
         if os.path.exists(temp):  # only after a failure: os.replace has moved it otherwise
             os.remove(temp)

@@ -9,7 +9,7 @@ import re
 
 import numpy as np
 
-from samplernn.audio import load_audio, write_wav
+from samplernn.audio import load_audio, write_audio
 from samplernn.errors import SampleRNNError
 from samplernn.quality import silence_fraction
 
@@ -84,7 +84,7 @@ def chunk_files(input_paths, output_dir, *, sample_rate, chunk_length_ms, overla
             counts["silent"] += len(chunks) - len(kept)
             chunks = kept
         for n, chunk in enumerate(chunks):
-            write_wav(os.path.join(output_dir, f"{stem}_{n}.wav"), chunk, sample_rate)
+            write_audio(os.path.join(output_dir, f"{stem}_{n}.wav"), chunk, sample_rate)
         counts["chunks"] += len(chunks)
     return counts
 

@@ -16,8 +16,9 @@ def make_eval_step(model):
     return eval_step
 
 
-def evaluate(model, sequences, config, batch_size, eval_step=None):
-    """Bits/sample and accuracy of `sequences` (int level arrays), each from a fresh state.
+def evaluate(model, sequences, config, batch_size, eval_step=None, start_from=None):
+    """Bits/sample and accuracy of `sequences` (int level arrays), each from a fresh state: silence and h0,
+    or `start_from` (a `generation.Start`: the context and states of priming on seed audio).
 
     Returns (mean over all samples, list of one `Average` per sequence).
     """
@@ -28,12 +29,22 @@ def evaluate(model, sequences, config, batch_size, eval_step=None):
         states = None
         for window in batches.windows(b):
             if window.reset:
-                states = model.initial_states(window.inputs.shape[0])
+                states = _fresh_states(model, window.inputs, start_from)
             sums, states = eval_step(window.inputs, window.mask, states)
             total.add(sums)
             for row, index in enumerate(file_batch):
                 per_file[index].add(sums, row)
     return total, per_file
+
+
+def _fresh_states(model, inputs, start_from):
+    """The states a first window (B, big + seq_len) starts from; with `start_from`, its silent context
+    (the first top frame) is replaced, in place, by the primed one."""
+    if start_from is None:
+        return model.initial_states(inputs.shape[0])
+    ctx, states = start_from.tile(inputs.shape[0])
+    inputs[:, :model.big_frame_size] = ctx.numpy()[:, :model.big_frame_size]
+    return states
 
 
 def evaluate_files(model, config, paths, batch_size, notice=print):
@@ -45,8 +56,9 @@ def evaluate_files(model, config, paths, batch_size, notice=print):
                       for path, avg in zip(paths, per_file)]}
 
 
-def score_audio(model, config, audio, batch_size=32):
-    """Bits/sample of each generated sequence (N, T) under the model: lower is more likely."""
+def score_audio(model, config, audio, batch_size=32, start_from=None):
+    """Bits/sample of each generated sequence (N, T) under the model: lower is more likely. `start_from`:
+    the `generation.Start` the sequences were generated from (None: silence and h0)."""
     sequences = [quantize(row, config.q_type, config.q_levels) for row in audio]
-    _, per_sequence = evaluate(model, sequences, config, batch_size)
+    _, per_sequence = evaluate(model, sequences, config, batch_size, start_from=start_from)
     return [avg.bits for avg in per_sequence]

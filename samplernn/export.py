@@ -2,7 +2,7 @@
 
 import os
 
-from samplernn.audio import write_wav
+from samplernn.audio import write_audio
 from samplernn.quality import describe, problems, remove_dc
 
 
@@ -10,7 +10,7 @@ def write_generated(path, audio, sample_rate, *, dc_removal=True, spectrogram=Tr
     """Writes one generated sequence; returns (report line, stats dict). The PNG goes beside the wav."""
     if dc_removal:
         audio = remove_dc(audio)
-    write_wav(path, audio, sample_rate)
+    write_audio(path, audio, sample_rate)
     if spectrogram:
         from samplernn.plots import save_spectrogram
 

@@ -6,6 +6,8 @@ two top frames (the last complete one and the one being written), every tier's R
 conditioning each tier hands down. No Python runs per sample.
 """
 
+from typing import NamedTuple
+
 import numpy as np
 import tensorflow as tf
 
@@ -78,20 +80,65 @@ class BlockLoop:
         return tf.tensor_scatter_nd_update(ctx, index, chosen), levels.write(t, chosen), extras
 
 
-def prime(model, seed_levels, zero):
-    """Teacher-forced pass over seed levels (B, S), S a multiple of the top frame size.
+# Bottom-tier steps per priming chunk (as `recurrence.CHUNK`): a long seed runs chunk by chunk through one
+# compiled function, so the graph and the memory stay the size of one chunk whatever the seed's length
+# (the default config: 16 top frames, 1,024 samples).
+PRIME_CHUNK_STEPS = 64
 
-    Returns (ctx (B, 2 * big), states) that continue right after the seed; an empty seed starts
-    from silence and the learned h0, exactly as training sequences do.
+
+def prime_chunk_frames(model):
+    """Top frames per priming chunk: about PRIME_CHUNK_STEPS steps of the bottom tier."""
+    return max(1, PRIME_CHUNK_STEPS * model.frame_sizes[0] // model.big_frame_size)
+
+
+def prime(model, seed_levels, zero, chunk_frames=None):
+    """The frame tiers over seed levels (B, S), S a multiple of the top frame size, `chunk_frames` top
+    frames at a time (default `prime_chunk_frames`). The sample MLP does not run, nor the bottom tier's
+    upsampling: generation needs only the tiers' states and the context.
+
+    Returns (ctx (B, 2 * big), states) that continue right after the seed, the same as after the
+    teacher-forced pass `model(seed)`; an empty seed starts from silence and the learned h0, exactly as
+    training sequences do.
     """
     big = model.big_frame_size
     batch = seed_levels.shape[0]
     full = np.concatenate([np.full((batch, big), zero, np.int32), seed_levels], axis=1)  # (B, big + S)
     states = model.initial_states(batch)
-    if seed_levels.shape[1] > 0:
-        _, states = model(full, states=states, training=False)
+    advance = _compiled_priming(model)
+    step = (chunk_frames or prime_chunk_frames(model)) * big
+    for offset in range(0, seed_levels.shape[1], step):
+        states = advance(tf.constant(full[:, offset:offset + step + big]), states)  # chunk and its context
     ctx = np.concatenate([full[:, -big:], np.zeros((batch, big), np.int32)], axis=1)
     return tf.constant(ctx), states
+
+
+def _compiled_priming(model):
+    """model.advance_states as one graph per chunk shape (a full chunk and the seed's last one)."""
+    if "_compiled_priming" not in model.__dict__:
+        model.__dict__["_compiled_priming"] = tf.function(model.advance_states)
+    return model.__dict__["_compiled_priming"]
+
+
+class Start(NamedTuple):
+    """Where every stream starts: the last top frame before the continuation and the tiers' states,
+    both for one stream (`primed_start`), copied to each stream by `tile`."""
+    context: np.ndarray  # (big,) int32 levels
+    states: list  # per tier, bottom first: a list of (1, dim) tensors
+
+    def tile(self, batch):
+        """(ctx (batch, 2 * big) whose first half is the context, the states of `batch` streams)."""
+        ctx = np.concatenate([np.tile(self.context[None], (batch, 1)), np.zeros((batch, len(self.context)),
+                                                                                np.int32)], axis=1)
+        return tf.constant(ctx), [[tf.tile(s, [batch, 1]) for s in tier] for tier in self.states]
+
+
+def primed_start(model, q_type, seed_audio=None):
+    """The `Start` of generation: silence and the learned h0, or after priming once (one stream) on
+    float `seed_audio` in [-1, 1]."""
+    big = model.big_frame_size
+    levels = np.zeros(0, np.int32) if seed_audio is None else seed_to_levels(seed_audio, q_type, model.q_levels, big)
+    ctx, states = prime(model, levels[None], zero_level(q_type, model.q_levels))
+    return Start(ctx.numpy()[0, :big], states)
 
 
 def _compiled_sampler(model, num_blocks):
@@ -116,23 +163,24 @@ def seed_to_levels(seed_audio, q_type, q_levels, big):
     return np.concatenate([np.full(pad, zero_level(q_type, q_levels), np.int32), levels])
 
 
-def generate(model, num_samples, temperatures, *, q_type, seed_audio=None, seed=None):
+def generate(model, num_samples, temperatures, *, q_type, seed_audio=None, seed=None, start_from=None):
     """Generates audio, one stream per temperature, and does no I/O.
 
     model: a built SampleRNN. num_samples: samples per stream. temperatures: floats > 0.
     q_type: the quantization law the model was trained with. seed_audio: optional float array in
-    [-1, 1] that primes every stream. seed: int RNG seed; the same seed gives the same audio.
+    [-1, 1] that primes every stream (once: the primed state is copied to each stream). start_from: a
+    `Start` already primed (by `primed_start`), instead of `seed_audio`. seed: int RNG seed; the same seed gives
+    the same audio.
     Returns float32 audio (num_streams, num_samples): the continuation only, without the seed.
     """
-    big = model.big_frame_size
+    if start_from is not None and seed_audio is not None:
+        raise ValueError("give seed_audio or start_from, not both")
     temps = np.asarray(temperatures, np.float32)
-    batch = len(temps)
-    seed_levels = np.zeros((batch, 0), np.int32)
-    if seed_audio is not None:
-        seed_levels = np.tile(seed_to_levels(seed_audio, q_type, model.q_levels, big)[None], (batch, 1))
-    ctx, states = prime(model, seed_levels, zero_level(q_type, model.q_levels))
+    if start_from is None:
+        start_from = primed_start(model, q_type, seed_audio)
+    ctx, states = start_from.tile(len(temps))
     if seed is None:
         seed = int(np.random.default_rng().integers(2 ** 31))
-    sampler = _compiled_sampler(model, -(-num_samples // big))
+    sampler = _compiled_sampler(model, -(-num_samples // model.big_frame_size))
     levels = sampler(ctx, states, tf.constant(temps), tf.constant(seed, tf.int32))
     return dequantize(levels.numpy()[:, :num_samples], q_type, model.q_levels)

@@ -54,6 +54,10 @@ class Linear(keras.layers.Layer):
     def effective_kernel(self):
         return _normalise(self.kernel, self.gain, 0) if self.weight_norm else self.kernel
 
+    def final_states(self, frames, conditioning, states):
+        """The new states of `call` (inference mode) without its output: no merge, no upsampling."""
+        return self._rnn_stack(frames, conditioning, states, self._sequence_layer, False)[1]
+
     def step_weights(self, rows):
         """The weights `step` takes over `rows` rows: the effective kernel (see `step_kernel`), the bias or None."""
         return step_kernel(self.effective_kernel(), rows), (self.bias if self.use_bias else None)
@@ -159,8 +163,8 @@ class FrameRNN(keras.layers.Layer):
         h, *new_state = rnn(layer_in, initial_state=state, training=training)
         return h, new_state
 
-    def _stack(self, frames, conditioning, states, run_layer, training, weights=None):
-        """Input projection, the RNN layers (with skip connections), upsampling; any leading axes.
+    def _rnn_stack(self, frames, conditioning, states, run_layer, training, weights=None):
+        """Input projection and the RNN layers; any leading axes -> (every layer's outputs, new states).
 
         With `weights` (from `step_weights(B)`), the linear maps use them instead of the variables."""
         x = _apply(self.input_proj, frames, _part(weights, "input_proj"))
@@ -172,6 +176,11 @@ class FrameRNN(keras.layers.Layer):
             h, state = run_layer(i, layer_in, self._layer_state(states, i), training)
             outputs.append(h)
             new_states.extend(state)
+        return outputs, new_states
+
+    def _stack(self, frames, conditioning, states, run_layer, training, weights=None):
+        """`_rnn_stack`, then the skip connections' merge and the upsampling."""
+        outputs, new_states = self._rnn_stack(frames, conditioning, states, run_layer, training, weights)
         return _apply(self.upsample, self._merge(outputs, weights), _part(weights, "upsample")), new_states
 
     def call(self, frames, conditioning, states, training=None):
@@ -183,6 +192,10 @@ class FrameRNN(keras.layers.Layer):
         out, new_states = self._stack(frames, conditioning, states, self._sequence_layer, training)
         batch, steps = ops.shape(out)[0], ops.shape(out)[1]
         return ops.reshape(out, (batch, steps * self.ratio, self.dim)), new_states
+
+    def final_states(self, frames, conditioning, states):
+        """The new states of `call` (inference mode) without its output: no merge, no upsampling."""
+        return self._rnn_stack(frames, conditioning, states, self._sequence_layer, False)[1]
 
     def step_weights(self, rows):
         """The weights `step` takes over `rows` rows (see `step_kernel`): computed once per generation call."""

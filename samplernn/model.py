@@ -93,16 +93,28 @@ class SampleRNN(keras.Model):
         Returns (conditioning (B, L, dim): the bottom tier's upsampled output, which the sample MLP adds to
         its first layer; new states).
         """
-        big = self.big_frame_size
         conditioning, new_states = None, [None] * len(self.frame_tiers)
         for k in reversed(range(len(self.frame_tiers))):
-            fs = self.frame_sizes[k]
-            # Tier k's frame t is the fs samples before target frame t: inputs[big - fs + t * fs, ...].
-            tier_in = inputs[:, big - fs:-fs]
-            frames = ops.reshape(self.frame_input(tier_in),
-                                 (ops.shape(inputs)[0], -1, fs * self.frame_features))  # (B, L // fs, fs * F)
-            conditioning, new_states[k] = self.frame_tiers[k](frames, conditioning, states[k], training=training)
+            conditioning, new_states[k] = self.frame_tiers[k](self._tier_frames(inputs, k), conditioning, states[k],
+                                                              training=training)
         return conditioning, new_states
+
+    def advance_states(self, inputs, states):
+        """The new states of `conditioning` (inference mode) without the conditioning itself: the bottom tier
+        skips its upsampling and the sample MLP does not run. What priming on seed audio needs."""
+        conditioning, new_states = None, [None] * len(self.frame_tiers)
+        for k in reversed(range(1, len(self.frame_tiers))):
+            conditioning, new_states[k] = self.frame_tiers[k](self._tier_frames(inputs, k), conditioning, states[k],
+                                                              training=False)
+        new_states[0] = self.frame_tiers[0].final_states(self._tier_frames(inputs, 0), conditioning, states[0])
+        return new_states
+
+    def _tier_frames(self, inputs, k):
+        """Tier k's input frames (B, L // fs, fs * frame_features) from inputs (B, L + big_frame_size)."""
+        fs = self.frame_sizes[k]
+        # Tier k's frame t is the fs samples before target frame t: inputs[big - fs + t * fs, ...].
+        tier_in = inputs[:, self.big_frame_size - fs:-fs]
+        return ops.reshape(self.frame_input(tier_in), (ops.shape(inputs)[0], -1, fs * self.frame_features))
 
     def call(self, inputs, states=None, training=None):
         """inputs (B, L + big_frame_size) int levels; predicts inputs[:, big_frame_size:].

@@ -1,4 +1,4 @@
-"""samplernn.audio: finding, decoding (mono, resampled, error cases) and atomic 16-bit wav writing."""
+"""samplernn.audio: finding, decoding (mono, resampled, error cases) and atomic writing of wav, flac and ogg."""
 
 import os
 
@@ -7,7 +7,7 @@ import pytest
 import soundfile as sf
 
 from samplernn import audio
-from samplernn.audio import find_audio_files, load_audio, write_wav
+from samplernn.audio import find_audio_files, load_audio, write_audio
 from samplernn.errors import SampleRNNError
 
 RATE = 16000
@@ -20,7 +20,7 @@ def tone(seconds=0.5, rate=RATE, freq=440.0, amplitude=0.5):
 
 def test_write_then_load_round_trips_to_16_bit_precision(tmp_path):
     x = tone()
-    write_wav(tmp_path / "x.wav", x, RATE)
+    write_audio(tmp_path / "x.wav", x, RATE)
     info = sf.info(tmp_path / "x.wav")
     assert (info.subtype, info.samplerate, info.channels) == ("PCM_16", RATE, 1)
     y = load_audio(tmp_path / "x.wav", RATE, notice=pytest.fail)  # same rate: no notice
@@ -28,22 +28,38 @@ def test_write_then_load_round_trips_to_16_bit_precision(tmp_path):
     np.testing.assert_allclose(y, x, atol=1 / 32768)
 
 
-def test_write_wav_clips_and_leaves_only_the_target_file(tmp_path):
-    write_wav(tmp_path / "loud.wav", np.array([2.0, -3.0, 0.25]), RATE)
+def test_write_audio_clips_and_leaves_only_the_target_file(tmp_path):
+    write_audio(tmp_path / "loud.wav", np.array([2.0, -3.0, 0.25]), RATE)
     assert os.listdir(tmp_path) == ["loud.wav"]  # no temporary file left behind
     np.testing.assert_allclose(load_audio(tmp_path / "loud.wav", RATE), [32767 / 32768, -1.0, 0.25])
 
 
-def test_write_wav_replaces_an_existing_file(tmp_path):
-    write_wav(tmp_path / "x.wav", np.zeros(10), RATE)
-    write_wav(tmp_path / "x.wav", np.full(4, 0.5), RATE)
+def test_write_audio_replaces_an_existing_file(tmp_path):
+    write_audio(tmp_path / "x.wav", np.zeros(10), RATE)
+    write_audio(tmp_path / "x.wav", np.full(4, 0.5), RATE)
     assert len(load_audio(tmp_path / "x.wav", RATE)) == 4
 
 
-def test_write_wav_to_a_missing_folder_names_the_path(tmp_path):
+def test_write_audio_to_a_missing_folder_names_the_path(tmp_path):
     target = tmp_path / "no_such_dir" / "x.wav"
-    with pytest.raises(SampleRNNError, match="cannot write wav file .*no_such_dir"):
-        write_wav(target, tone(), RATE)
+    with pytest.raises(SampleRNNError, match="cannot write audio file .*no_such_dir"):
+        write_audio(target, tone(), RATE)
+
+
+@pytest.mark.parametrize("name, file_format", [("x.wav", "WAV"), ("x.flac", "FLAC"), ("X.FLAC", "FLAC"),
+                                               ("x.ogg", "OGG")])
+def test_write_audio_writes_the_format_its_extension_names(tmp_path, name, file_format):
+    write_audio(tmp_path / name, tone(), RATE)
+    assert sf.info(tmp_path / name).format == file_format
+    tolerance = 0.05 if file_format == "OGG" else 1 / 32768  # Vorbis is lossy
+    np.testing.assert_allclose(load_audio(tmp_path / name, RATE)[:len(tone())], tone(), atol=tolerance)
+
+
+@pytest.mark.parametrize("name", ["x.mp3", "x.aiff", "x"])
+def test_write_audio_refuses_other_extensions(tmp_path, name):
+    with pytest.raises(SampleRNNError, match=f"cannot write audio file .*{name}.*.wav, .flac, .ogg"):
+        write_audio(tmp_path / name, tone(), RATE)
+    assert os.listdir(tmp_path) == []
 
 
 def test_stereo_is_averaged_to_mono(tmp_path):

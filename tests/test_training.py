@@ -109,7 +109,7 @@ def test_disk_full_while_writing_generated_audio_is_a_clear_error(tmp_path, monk
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
 
     monkeypatch.setattr("soundfile.write", disk_full)
-    with pytest.raises(SampleRNNError, match="cannot write wav file.*No space left"):
+    with pytest.raises(SampleRNNError, match="cannot write audio file.*No space left"):
         trainer.fit()
     assert checkpoints.latest_checkpoint(trainer.run.run_dir) is not None, "the epoch's checkpoint came first"
 
