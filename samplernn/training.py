@@ -125,20 +125,13 @@ class Trainer:
         self.writer = tf.summary.create_file_writer(os.path.join(self.run.run_dir, "logs")) if self.chief \
             else tf.summary.create_noop_writer()
         saved_at, p = self.progress.step, self.progress
-        if self._patience_spent():
-            self.log(f"This run stopped early at epoch {p.epochs_done}: validation loss had not improved for "
-                     f"{p.epochs_without_improvement} epoch(s) (best {p.best_val_bits:.3f} bits/sample at epoch "
-                     f"{p.best_epoch}); nothing to train. Raise --early_stopping_patience to continue it, or "
-                     "start a new run with --no-resume")
+        if self._stopped_early(before_training=True):
             return p
         try:
             for epoch in range(p.epochs_done + 1, self.options.num_epochs + 1):
                 train_avg = self._train_epoch(epoch)
                 saved_at = self._end_epoch(epoch, train_avg) or saved_at
-                if self._patience_spent():
-                    self.log(f"Early stopping: validation loss has not improved for "
-                             f"{self.options.early_stopping_patience} epoch(s); best was {p.best_val_bits:.3f} "
-                             f"bits/sample at epoch {p.best_epoch}")
+                if self._stopped_early():
                     break
         except KeyboardInterrupt:
             self.log("\nInterrupted: saving a checkpoint (press Ctrl-C again to quit at once)")
@@ -268,10 +261,17 @@ class Trainer:
         checkpoints.prune_checkpoints(self.run.run_dir, self.options.max_checkpoints)
         self.log(f"Saved checkpoint {ckpt}")
 
-    def _patience_spent(self):
-        """Whether early stopping ends the run: --early_stopping_patience epochs without improvement."""
-        patience = self.options.early_stopping_patience
-        return bool(patience) and self.progress.epochs_without_improvement >= patience
+    def _stopped_early(self, before_training=False):
+        """Whether --early_stopping_patience epochs went by without improvement; says so if they did."""
+        p, patience = self.progress, self.options.early_stopping_patience
+        if not patience or p.epochs_without_improvement < patience:
+            return False
+        why = f"validation loss has not improved for {patience} epoch(s); best was {p.best_val_bits:.3f} " \
+              f"bits/sample at epoch {p.best_epoch}"
+        self.log(f"This run stopped early at epoch {p.epochs_done} ({why}): nothing to train. Raise "
+                 "--early_stopping_patience to continue it, or start a new run with --no-resume"
+                 if before_training else f"Early stopping: {why}")
+        return True
 
     def _generate(self, epoch):
         opts, cfg = self.options, self.config
