@@ -16,6 +16,7 @@ validation loss live in meta.json, never in file names.
 import datetime
 import json
 import os
+import re
 import shutil
 import tempfile
 
@@ -28,6 +29,8 @@ WEIGHTS_FILE = "model.weights.h5"
 OPTIMIZER_FILE = "optimizer.npz"
 META_FILE = "meta.json"
 TRAIN_STATE_FILE = "train_state.npz"
+# A checkpoint's folder: "ckpt-<step>", or "ckpt-<step>-<n>" for the n-th save of that step after the first.
+CHECKPOINT_NAME = re.compile(r"ckpt-(\d+)(?:-(\d+))?")
 CONFIG_FILE = "config.json"
 
 
@@ -133,9 +136,9 @@ def _write_files(path, model, optimizer, meta, train_state):
 
 
 def _save_order(name):
-    """"ckpt-<step>" or "ckpt-<step>-<n>" (the step's n-th save after the first) -> (step, n): save order."""
-    parts = name.split("-")
-    return int(parts[1]), int(parts[2]) if len(parts) > 2 else 0
+    """A checkpoint's folder name -> (step, n): the order of the saves."""
+    step, n = CHECKPOINT_NAME.fullmatch(name).groups()
+    return int(step), int(n or 0)
 
 
 def _new_name(same_step, base):
@@ -151,7 +154,7 @@ def save_checkpoint(run_dir, model, optimizer, meta, train_state=None):
     """
     base = f"ckpt-{meta['step']:08d}"
     ckpt_root = os.path.join(run_dir, CHECKPOINTS)
-    same_step = [d for d in os.listdir(ckpt_root) if d == base or d.startswith(base + "-")]
+    same_step = [d for d in os.listdir(ckpt_root) if CHECKPOINT_NAME.fullmatch(d) and _save_order(d)[0] == meta["step"]]
     final = os.path.join(ckpt_root, _new_name(same_step, base))
     tmp = tempfile.mkdtemp(dir=ckpt_root, prefix=".tmp-")
     try:
@@ -194,7 +197,7 @@ def prune_checkpoints(run_dir, max_checkpoints):
     """Keeps the newest `max_checkpoints` checkpoints (and always `latest` and `best`)."""
     root = os.path.join(run_dir, CHECKPOINTS)
     keep = {latest_checkpoint(run_dir), best_checkpoint(run_dir)}
-    names = sorted((d for d in os.listdir(root) if d.startswith("ckpt-")), key=_save_order)
+    names = sorted((d for d in os.listdir(root) if CHECKPOINT_NAME.fullmatch(d)), key=_save_order)
     # A killed re-save can leave a step saved twice: the older save, unless a pointer names it, is superseded.
     superseded = [a for a, b in zip(names, names[1:]) if _save_order(a)[0] == _save_order(b)[0]]
     ckpts = [os.path.join(root, d) for d in names]
