@@ -105,20 +105,22 @@ class FrameRNN(keras.layers.Layer):
 
     The tier's input is its frame projected to `dim` plus the (already upsampled) conditioning from the
     tier above. Its output is upsampled by `ratio` with `ratio` learned linear maps, one per position.
+    RNN layer i draws its dropout masks from `seed + i` (None: seeds from Python's global RNG).
     """
 
     def __init__(self, frame_size, ratio, dim, rnn_type="gru", num_rnn_layers=1, skip_conn=False,
-                 rnn_dropout=0.0, weight_norm=True, learn_h0=True, **kwargs):
+                 rnn_dropout=0.0, weight_norm=True, learn_h0=True, seed=None, **kwargs):
         super().__init__(**kwargs)
         self.frame_size, self.ratio, self.dim = frame_size, ratio, dim
         self.rnn_type, self.num_rnn_layers, self.skip_conn = rnn_type, num_rnn_layers, skip_conn
-        self.rnn_dropout, self.weight_norm, self.learn_h0 = rnn_dropout, weight_norm, learn_h0
+        self.rnn_dropout, self.weight_norm, self.learn_h0, self.seed = rnn_dropout, weight_norm, learn_h0, seed
         self.input_proj = Linear(dim, weight_norm=weight_norm, name="input_proj")
+        seeds = [None if seed is None else seed + i for i in range(num_rnn_layers)]
         if rnn_type == "gru":
-            self.rnns = [GRU(dim, dropout=rnn_dropout, name=f"rnn_{i}") for i in range(num_rnn_layers)]
+            self.rnns = [GRU(dim, dropout=rnn_dropout, seed=seeds[i], name=f"rnn_{i}") for i in range(num_rnn_layers)]
         else:
             self.rnns = [keras.layers.LSTM(dim, return_sequences=True, return_state=True, dropout=rnn_dropout,
-                                           name=f"rnn_{i}") for i in range(num_rnn_layers)]
+                                           seed=seeds[i], name=f"rnn_{i}") for i in range(num_rnn_layers)]
         # Skip connections (Graves, 2013): every layer after the first also sees the tier input, and the
         # tier output is the sum of per-layer linear maps of all layers' outputs.
         self.skip_projs = [Linear(dim, weight_norm=weight_norm, name=f"skip_proj_{i}")
@@ -220,7 +222,8 @@ class FrameRNN(keras.layers.Layer):
     def get_config(self):
         return {**super().get_config(), "frame_size": self.frame_size, "ratio": self.ratio, "dim": self.dim,
                 "rnn_type": self.rnn_type, "num_rnn_layers": self.num_rnn_layers, "skip_conn": self.skip_conn,
-                "rnn_dropout": self.rnn_dropout, "weight_norm": self.weight_norm, "learn_h0": self.learn_h0}
+                "rnn_dropout": self.rnn_dropout, "weight_norm": self.weight_norm, "learn_h0": self.learn_h0,
+                "seed": self.seed}
 
 
 @keras.saving.register_keras_serializable(package="samplernn")

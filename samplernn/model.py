@@ -27,17 +27,19 @@ class SampleRNN(keras.Model):
     so linear in the waveform): the frame tiers as a second input per sample, the sample tier as a learned
     linear term of its first layer. The reference code gives only the levels, which for mu-law are a
     logarithmic warp of the waveform that the model has to learn to undo.
+
+    `seed` seeds the RNN layers' dropout masks, each layer its own (None: from Python's global RNG).
     """
 
     def __init__(self, frame_sizes=(16, 64), dim=1024, rnn_type="gru", num_rnn_layers=4, q_type="mu-law",
                  q_levels=256, emb_size=256, skip_conn=False, rnn_dropout=0.0, weight_norm=True, learn_h0=True,
-                 amplitude_input=False, **kwargs):
+                 amplitude_input=False, seed=None, **kwargs):
         super().__init__(**kwargs)
         self.frame_sizes = tuple(frame_sizes)
         self.dim, self.rnn_type, self.num_rnn_layers = dim, rnn_type, num_rnn_layers
         self.q_type, self.q_levels, self.emb_size, self.skip_conn = q_type, q_levels, emb_size, skip_conn
         self.rnn_dropout, self.weight_norm, self.learn_h0 = rnn_dropout, weight_norm, learn_h0
-        self.amplitude_input = amplitude_input
+        self.amplitude_input, self.seed = amplitude_input, seed
         # level -> the scaled amplitude fed alongside it, or None
         self.amplitudes = (AMPLITUDE_INPUT_SCALE * dequantize(np.arange(q_levels), q_type, q_levels)
                            if amplitude_input else None)
@@ -45,7 +47,7 @@ class SampleRNN(keras.Model):
         ratios = [self.frame_sizes[0]] + [b // a for a, b in zip(self.frame_sizes, self.frame_sizes[1:])]
         self.frame_tiers = [
             FrameRNN(fs, ratio, dim, rnn_type, num_rnn_layers, skip_conn, rnn_dropout, weight_norm, learn_h0,
-                     name=f"frame_tier_{k}")
+                     seed=_tier_seed(seed, k), name=f"frame_tier_{k}")
             for k, (fs, ratio) in enumerate(zip(self.frame_sizes, ratios))]
         self.sample_mlp = SampleMLP(self.frame_sizes[0], dim, q_levels, emb_size, weight_norm,
                                     amplitudes=self.amplitudes, name="sample_mlp")
@@ -134,19 +136,28 @@ class SampleRNN(keras.Model):
                 "rnn_type": self.rnn_type, "num_rnn_layers": self.num_rnn_layers, "q_type": self.q_type,
                 "q_levels": self.q_levels, "emb_size": self.emb_size, "skip_conn": self.skip_conn,
                 "rnn_dropout": self.rnn_dropout, "weight_norm": self.weight_norm, "learn_h0": self.learn_h0,
-                "amplitude_input": self.amplitude_input}
+                "amplitude_input": self.amplitude_input, "seed": self.seed}
+
+
+def _tier_seed(seed, tier):
+    """Tier `tier`'s dropout seed (its RNN layers take it + 0, 1...), drawn from (seed, tier): layers, tiers
+    and seeds draw unrelated masks."""
+    if seed is None:
+        return None
+    return int(np.random.default_rng([seed, tier]).integers(2 ** 30))
 
 
 # --mixed_precision -> Keras dtype policy: variables stay float32, layers compute in the policy's dtype.
 DTYPE_POLICIES = {"off": "float32", "bf16": "mixed_bfloat16", "fp16": "mixed_float16"}
 
 
-def build_model(config, mixed_precision="off"):
-    """A built SampleRNN for a `SampleRNNConfig`, computing in float32 or (`bf16`, `fp16`) mixed precision."""
+def build_model(config, mixed_precision="off", seed=None):
+    """A built SampleRNN for a `SampleRNNConfig`, computing in float32 or (`bf16`, `fp16`) mixed precision;
+    `seed` seeds its dropout masks (training)."""
     previous = keras.config.dtype_policy()
     keras.config.set_dtype_policy(DTYPE_POLICIES[mixed_precision])  # every layer takes it when created
     try:
-        model = SampleRNN(**config.model_kwargs())
+        model = SampleRNN(**config.model_kwargs(), seed=seed)
     finally:
         keras.config.set_dtype_policy(previous)
     model.build()

@@ -81,13 +81,14 @@ class GRU(keras.layers.Layer):
 
     Weights as `keras.layers.GRU(reset_after=True)`: kernel (input_dim, 3u), recurrent_kernel (u, 3u) and
     bias (2, 3u) (input bias, recurrent bias), gates in the order update, reset, candidate. `dropout` drops
-    input features, with one mask over all time steps, in training.
+    input features, with one mask over all time steps, in training; its masks are drawn from `seed`
+    (None: a seed drawn from Python's global RNG, which `keras.utils.set_random_seed` sets).
     """
 
-    def __init__(self, units, dropout=0.0, **kwargs):
+    def __init__(self, units, dropout=0.0, seed=None, **kwargs):
         super().__init__(**kwargs)
-        self.units, self.dropout = units, dropout
-        self.seed_generator = keras.random.SeedGenerator(0) if dropout else None
+        self.units, self.dropout, self.seed = units, dropout, seed
+        self.seed_generator = keras.random.SeedGenerator(seed) if dropout else None
 
     def build(self, input_shape):
         u = self.units
@@ -126,4 +127,4 @@ class GRU(keras.layers.Layer):
         return h, [h]
 
     def get_config(self):
-        return {**super().get_config(), "units": self.units, "dropout": self.dropout}
+        return {**super().get_config(), "units": self.units, "dropout": self.dropout, "seed": self.seed}

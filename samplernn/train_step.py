@@ -82,6 +82,7 @@ def make_train_step(model, optimizer, options, strategy=None):
     `options`: `TrainOptions` (clip_norm, accumulate_steps). `strategy`: the `tf.distribute` strategy the
     model and optimizer were built under (default: none). `finite` is False when the loss or the gradients
     were NaN/Inf and nothing was applied (an overflow of a loss-scaled float16 step is not reported).
+    The returned function's `state_variables` (the float16 loss scale, or none) belong in a checkpoint.
     """
     strategy = strategy or tf.distribute.get_strategy()
     replicas = strategy.num_replicas_in_sync
@@ -147,4 +148,5 @@ def make_train_step(model, optimizer, options, strategy=None):
             sums, new_states, finite = step(inputs, mask, states, reset)
         return tf.nest.map_structure(lambda s: s[:rows], sums), new_states, finite  # without the padding rows
 
+    train_step.state_variables = [loss_scale.scale, loss_scale.good_steps] if loss_scale else []
     return train_step

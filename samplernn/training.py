@@ -2,6 +2,7 @@
 audio generated at the end of each epoch. One step is `train_step.make_train_step`'s."""
 
 import dataclasses
+import itertools
 import json
 import os
 import sys
@@ -11,12 +12,13 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from samplernn import checkpoints, distribute
+from samplernn import checkpoints, distribute, train_state
 from samplernn.data import RandomSegments, TBPTTBatches, load_levels
 from samplernn.errors import SampleRNNError
 from samplernn.evaluation import evaluate, make_eval_step
 from samplernn.export import write_generated
 from samplernn.generation import generate
+from samplernn.interrupts import deferred_interrupt
 from samplernn.metrics import Average
 from samplernn.model import build_model
 from samplernn.plots import save_learning_curve
@@ -35,11 +37,12 @@ MUON_WEIGHT_DECAY = 0.3
 
 @dataclasses.dataclass
 class Progress:
-    """Where training stands; saved in every checkpoint's meta.json."""
+    """Where training stands; saved in every checkpoint's meta.json (the RNN state carried into the next
+    window, and the dropout RNG state, in its train_state.npz: `samplernn.train_state`)."""
 
     epochs_done: int = 0
-    file_batches_done: int = 0  # of epoch epochs_done + 1
-    windows_done: int = 0  # of epoch epochs_done + 1, with --segment_windows
+    file_batches_done: int = 0  # of epoch epochs_done + 1 (0 with --segment_windows)
+    windows_done: int = 0  # of epoch epochs_done + 1 after those file batches (a skipped step counts)
     step: int = 0
     best_val_bits: float = None
     best_epoch: int = 0
@@ -96,8 +99,10 @@ class Trainer:
         self.strategy = strategy or tf.distribute.get_strategy()
         self.chief = distribute.is_chief(self.strategy)  # the one process that writes
         keras.utils.set_random_seed(options.seed)
+        self._carried = None  # the RNN state the next window starts from (None: h0)
+        self._validated = None  # (step, validation bits/sample) of the latest validation
         with self.strategy.scope():
-            self.model = build_model(self.config, options.mixed_precision)
+            self.model = build_model(self.config, options.mixed_precision, seed=options.seed)
             self.optimizer = make_optimizer(options)
             self.progress = Progress()
             if run.checkpoint is None:
@@ -106,6 +111,7 @@ class Trainer:
                 checkpoints.load_weights(run.checkpoint, self.model)
                 checkpoints.load_optimizer(run.checkpoint, self.optimizer, self.model.trainable_variables)
                 self.progress = Progress(**checkpoints.read_meta(run.checkpoint)["progress"])
+                self._validated = (self.progress.step, checkpoints.read_meta(run.checkpoint).get("val_bits"))
                 keras.utils.set_random_seed(options.seed + self.progress.step)
                 log(f"Resuming from {run.checkpoint} (epoch {self.progress.epochs_done + 1}, "
                     f"step {self.progress.step})")
@@ -114,17 +120,23 @@ class Trainer:
         self.train_step = make_train_step(self.model, self.optimizer, options, self.strategy)
         self.eval_step = make_eval_step(self.model)
         self._float_model = None
+        self._state_variables = train_state.state_variables(self.model, self.train_step)
+        if run.checkpoint is not None:
+            self._carried = train_state.restore(checkpoints.read_train_state(run.checkpoint),
+                                                self._state_variables, self.model, self.strategy)
 
     def fit(self):
         """Trains up to `num_epochs` in the run's directory (which must exist); returns the final `Progress`."""
         self.writer = tf.summary.create_file_writer(os.path.join(self.run.run_dir, "logs")) if self.chief \
             else tf.summary.create_noop_writer()
-        saved_at = self.progress.step
+        saved_at, p = self.progress.step, self.progress
+        if self._stopped_early(before_training=True):
+            return p
         try:
-            for epoch in range(self.progress.epochs_done + 1, self.options.num_epochs + 1):
+            for epoch in range(p.epochs_done + 1, self.options.num_epochs + 1):
                 train_avg = self._train_epoch(epoch)
                 saved_at = self._end_epoch(epoch, train_avg) or saved_at
-                if self._should_stop():
+                if self._stopped_early():
                     break
         except KeyboardInterrupt:
             self.log("\nInterrupted: saving a checkpoint (press Ctrl-C again to quit at once)")
@@ -142,12 +154,12 @@ class Trainer:
         if opts.segment_windows:
             self._train_segments(epoch, total, reporter, avg)
             return avg
-        done = total - batches.num_windows(p.file_batches_done)
+        done = total - batches.num_windows(p.file_batches_done) + p.windows_done
         for b in range(p.file_batches_done, len(batches.file_batches)):
-            states = None
-            for window in batches.windows(b):
-                states, done = self._step(window, None if window.reset else states, None, epoch, reporter, avg, done)
-            p.file_batches_done = b + 1
+            # Resuming within file batch b: its first windows_done windows were trained, _carried is their state.
+            for window in itertools.islice(batches.windows(b), p.windows_done, None):
+                done = self._step(window, None if window.reset else self._carried, None, epoch, reporter, avg, done)
+            p.file_batches_done, p.windows_done, self._carried = b + 1, 0, None
         return avg
 
     def _train_segments(self, epoch, total, reporter, avg):
@@ -155,30 +167,37 @@ class Trainer:
         p = self.progress
         segments = RandomSegments(self.train_seqs, self.config, self.options.batch_size,
                                   self.options.segment_windows, seed=(self.options.seed, epoch))
-        for _ in range(p.windows_done):  # resuming within the epoch: the same windows as before, state fresh
+        for _ in range(p.windows_done):  # resuming within the epoch: the same windows, _carried their state
             segments.next_window()
-        states, done = None, p.windows_done
+        done = p.windows_done
         while done < total:
             window = segments.next_window()
-            states, done = self._step(window, states, window.reset, epoch, reporter, avg, done)
-            p.windows_done = done
+            done = self._step(window, self._carried, window.reset, epoch, reporter, avg, done)
+        self._carried = None
 
     def _step(self, window, states, reset, epoch, reporter, avg, done):
-        """One training step; returns (the state to carry, steps done in the epoch)."""
+        """One training step from `states`; returns the steps done in the epoch. The step and its
+        bookkeeping (progress, the state to carry) run to their end before a Ctrl-C takes effect, so
+        that a checkpoint saved then resumes exactly."""
         start = time.perf_counter()
         rate = self._set_learning_rate(epoch, done / reporter.total)
-        sums, states, finite = self.train_step(window.inputs, window.mask, states, reset)
+        with deferred_interrupt():
+            sums, states, finite = self.train_step(window.inputs, window.mask, states, reset)
+            self.progress.windows_done += 1
+            self._carried = states if finite else None
+            if finite:
+                self.progress.step += 1
         if not finite:
-            return self._non_finite_step(epoch), done + 1
+            self._non_finite_step(epoch)
+            return done + 1
         step_avg = Average()
         step_avg.add(sums)
         avg.add(sums)
-        self.progress.step += 1
         reporter.report(done + 1, step_avg.bits, step_avg.accuracy, time.perf_counter() - start)
         with self.writer.as_default(step=self.progress.step):
             tf.summary.scalar("train/bits_per_sample", step_avg.bits)
             tf.summary.scalar("train/learning_rate", rate)
-        return states, done + 1
+        return done + 1
 
     def _set_learning_rate(self, epoch, epoch_fraction):
         """Sets and returns the scheduled learning rate of the next step, `epoch_fraction` of the way through
@@ -199,13 +218,13 @@ class Trainer:
                                  f"checkpoint ({kept}) is kept. Try a lower --learning_rate, or "
                                  "--nan_policy skip")
         self.log(f"warning: NaN/Inf loss at {where}: update skipped, RNN state reset")
-        return None
 
     def _end_epoch(self, epoch, train_avg):
         """Validation, checkpoint, generation; returns the step of the checkpoint written, if any."""
         p, opts = self.progress, self.options
         val, _ = evaluate(self.model, self.val_seqs, self.config, opts.batch_size, self.eval_step)
-        improved = p.best_val_bits is None or val.bits < p.best_val_bits
+        improved = p.best_val_bits is None or val.bits < p.best_val_bits  # for early stopping: every epoch
+        self._validated = (p.step, val.bits)
         p.epochs_done, p.file_batches_done, p.windows_done = epoch, 0, 0
         if improved:
             p.best_val_bits, p.best_epoch, p.epochs_without_improvement = val.bits, epoch, 0
@@ -221,32 +240,43 @@ class Trainer:
             tf.summary.scalar("validation/bits_per_sample", val.bits)
             tf.summary.scalar("validation/accuracy", val.accuracy)
         saved_at = None
-        if epoch % opts.checkpoint_every == 0 and (opts.checkpoint_policy == "Always" or improved):
-            ckpt = self._save(val.bits)
-            if improved:
-                checkpoints.mark_best(self.run.run_dir, ckpt)
+        # `best` names the saved checkpoint of lowest validation loss: under Best, save what would beat it.
+        saved_best = checkpoints.best_val_bits(self.run.run_dir)
+        if epoch % opts.checkpoint_every == 0 and (opts.checkpoint_policy == "Always" or saved_best is None
+                                                   or val.bits < saved_best):
+            self._save()
             saved_at = p.step
         if opts.generate:
             self._generate(epoch)
         return saved_at
 
-    def _save(self, val_bits=None):
+    def _save(self):
+        """Saves a checkpoint of the current state (with its validation loss when these weights were
+        validated) and points `best` at it if no saved checkpoint has a lower one."""
         if not self.chief:
-            return None
-        meta = {"step": self.progress.step, "val_bits": val_bits, "optimizer": self.options.optimizer,
-                "progress": dataclasses.asdict(self.progress)}
-        ckpt = checkpoints.save_checkpoint(self.run.run_dir, self.model, self.optimizer, meta)
+            return
+        p = self.progress
+        val_bits = self._validated[1] if self._validated and self._validated[0] == p.step else None
+        meta = {"step": p.step, "val_bits": val_bits, "optimizer": self.options.optimizer,
+                "progress": dataclasses.asdict(p)}
+        ckpt = checkpoints.save_checkpoint(self.run.run_dir, self.model, self.optimizer, meta,
+                                           train_state.capture(self._state_variables, self._carried, self.strategy))
+        if val_bits is not None:
+            checkpoints.update_best(self.run.run_dir, ckpt, val_bits)
         checkpoints.prune_checkpoints(self.run.run_dir, self.options.max_checkpoints)
         self.log(f"Saved checkpoint {ckpt}")
-        return ckpt
 
-    def _should_stop(self):
+    def _stopped_early(self, before_training=False):
+        """Whether --early_stopping_patience epochs went by without improvement; says so if they did."""
         p, patience = self.progress, self.options.early_stopping_patience
-        if patience and p.epochs_without_improvement >= patience:
-            self.log(f"Early stopping: validation loss has not improved for {patience} epoch(s); best was "
-                     f"{p.best_val_bits:.3f} bits/sample at epoch {p.best_epoch}")
-            return True
-        return False
+        if not patience or p.epochs_without_improvement < patience:
+            return False
+        why = f"validation loss has not improved for {patience} epoch(s); best was {p.best_val_bits:.3f} " \
+              f"bits/sample at epoch {p.best_epoch}"
+        self.log(f"This run stopped early at epoch {p.epochs_done} ({why}): nothing to train. Raise "
+                 "--early_stopping_patience to continue it, or start a new run with --no-resume"
+                 if before_training else f"Early stopping: {why}")
+        return True
 
     def _generate(self, epoch):
         opts, cfg = self.options, self.config

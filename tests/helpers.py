@@ -23,16 +23,17 @@ def write_tone(path, seconds, sample_rate=8000, freq=220.0, channels=1):
     return audio
 
 
-def make_run(tmp_path, resume=True):
-    """A run of the tiny config over four short tones (one of them held out), its run dir created."""
+def make_run(tmp_path, resume=True, **config_changes):
+    """A run of the tiny config (with `config_changes`) over four short tones (one of them held out), its run
+    dir created."""
     from samplernn.runs import create_run_dir, open_run
 
     data = tmp_path / "data"
-    data.mkdir(exist_ok=True)
+    data.mkdir(parents=True, exist_ok=True)
     for i in range(4):
         write_tone(data / f"t{i}.wav", 0.05, freq=200 + 50 * i)
     config_file = tmp_path / "tiny.json"
-    config_file.write_text(json.dumps(tiny_config().to_dict()))
+    config_file.write_text(json.dumps(tiny_config(**config_changes).to_dict()))
     run = open_run(data_dir=str(data), logdir_root=str(tmp_path / "logdir"), run_id="t",
                    config_file=str(config_file), sample_rate=None, val_frac=0.25, seed=0, resume=resume,
                    resume_from=None)

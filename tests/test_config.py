@@ -1,5 +1,6 @@
 import json
 import os
+import re
 
 import pytest
 
@@ -23,9 +24,57 @@ def test_prism_config_loads_with_the_same_meaning(tmp_path):
     assert {k: config.to_dict()[k] for k in prism} == prism
 
 
+def readme_presets():
+    """{file: its "model" cell} from the README's Presets table."""
+    with open(os.path.join(ROOT, "README.md")) as f:
+        text = f.read()
+    table = text[text.index("### Presets"):].split("\n\n")[1]
+    return dict(re.findall(r"^\| `([\w.]+\.json)` \| ([^|]+) \|", table, flags=re.M))
+
+
+# A tiny model: what the demo trains in minutes on a CPU.
+TINY_PARAMS = 1_000_000
+
+
 @pytest.mark.parametrize("preset", sorted(os.listdir(os.path.join(ROOT, "configs"))))
-def test_presets_load(preset):
-    assert load_config(os.path.join(ROOT, "configs", preset)).seq_len > 0
+def test_presets_build_the_model_the_readme_describes(preset):
+    """Each preset builds the model its README row names: tiers, frame sizes, GRU layers and their width,
+    quantization, seq_len, amplitude input (the claims the row makes, each checked on the built layers)."""
+    from samplernn.model import build_model
+    from samplernn.recurrence import GRU
+
+    described = readme_presets()[preset]
+    config = load_config(os.path.join(ROOT, "configs", preset))
+    model = build_model(config)
+    tiers = re.search(r"(\d)-tier", described)
+    assert tiers and len(model.frame_tiers) + 1 == int(tiers.group(1)), described
+    frames = re.search(r"frames? (\d+(?: and \d+)*)", described)
+    if frames:
+        assert model.frame_sizes == tuple(int(f) for f in re.findall(r"\d+", frames.group(1)))
+    layers = re.search(r"(\d+) GRU layers?(?: of (\d+))?", described)
+    dim = re.search(r"dim (\d+)", described)
+    dim = int(dim.group(1)) if dim else (int(layers.group(2)) if layers and layers.group(2) else None)
+    for tier in model.frame_tiers:
+        if layers:
+            assert len(tier.rnns) == int(layers.group(1)) and all(isinstance(r, GRU) for r in tier.rnns)
+        if dim:
+            assert all(r.recurrent_kernel.shape == (dim, 3 * dim) for r in tier.rnns)
+    if dim:
+        assert all(layer.kernel.shape == (dim, dim) for layer in model.sample_mlp.hidden)
+    levels = re.search(r"(linear|mu-law|a-law) (\d+) levels", described)
+    if levels:
+        assert (config.q_type, model.sample_mlp.output_proj.kernel.shape[1]) == (levels.group(1),
+                                                                                 int(levels.group(2)))
+    seq_len = re.search(r"seq_len (\d+)", described)
+    if seq_len:
+        assert config.seq_len == int(seq_len.group(1))
+    assert model.amplitude_input == ("`amplitude_input`" in described)
+    assert ("tiny" in described) == (model.count_params() < TINY_PARAMS), model.count_params()
+    assert any((frames, layers, dim, "tiny" in described)), f"the README row says nothing of the size: {described}"
+
+
+def test_every_preset_has_a_readme_row():
+    assert sorted(readme_presets()) == sorted(os.listdir(os.path.join(ROOT, "configs")))
 
 
 def test_presets_are_the_papers_models():

@@ -21,6 +21,7 @@ def test_mirrored_strategy_on_two_logical_cpus(tmp_path):
                          capture_output=True, text=True, env=ENV, stdin=subprocess.DEVNULL, timeout=TIMEOUT)
     assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-3000:]
     assert "mirrored steps == one device" in out.stdout and "mirrored trainer epoch ok" in out.stdout
+    assert "mirrored carried state round trip ok" in out.stdout
 
 
 def free_ports(n):

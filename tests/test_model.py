@@ -138,3 +138,44 @@ def test_seed_audio_priming_continues_the_teacher_forced_pass():
     np.testing.assert_allclose(replayed.numpy(), logits.numpy()[:, 32:], atol=LOGIT_TOLERANCE)
     audio = generate(model, 40, [1.0, 1.0], q_type=config.q_type, seed_audio=np.zeros(50), seed=1)
     assert audio.shape == (2, 40)
+
+
+def test_dropout_masks_differ_per_layer_and_follow_the_seed(monkeypatch):
+    """Every GRU layer (all four take (B, T, dim) here) draws its own input mask; the same seed draws the
+    same masks, another seed other ones."""
+    import keras
+
+    config, masks, real = tiny_config(rnn_dropout=0.5), [], keras.random.dropout
+
+    def recording(x, rate, noise_shape=None, seed=None):
+        mask = real(keras.ops.ones_like(x), rate, noise_shape=noise_shape, seed=seed)
+        masks.append(np.asarray(mask)[:, 0] != 0)  # (B, dim): one mask over all time steps
+        return x * mask
+
+    monkeypatch.setattr(keras.random, "dropout", recording)
+
+    def draw(seed):
+        masks.clear()
+        build_model(config, seed=seed)(random_inputs(config), training=True)
+        return list(masks)
+
+    first, again, other = draw(1), draw(1), draw(2)
+    assert len(first) == 4 and all(m.shape == first[0].shape for m in first)
+    assert all(not np.array_equal(a, b) for i, a in enumerate(first) for b in first[i + 1:])
+    assert all(np.array_equal(a, b) for a, b in zip(first, again))
+    assert all(not np.array_equal(a, b) for a, b in zip(first, other))
+
+
+def test_two_windows_with_carried_state_equal_one_long_pass():
+    """Truncated BPTT's forward pass: window 2 continues from window 1's state (and its big_frame_size samples
+    of context) and together they give the logits of one teacher-forced pass over both."""
+    config = tiny_config()
+    model = build_model(config)
+    x = random_inputs(config, length=2 * config.seq_len)
+    long, _ = model(x)
+    seq_len, big = config.seq_len, config.big_frame_size
+    first, states = model(x[:, :seq_len + big], states=None)
+    second, _ = model(x[:, seq_len:], states=states)
+    np.testing.assert_allclose(np.concatenate([first, second], axis=1), long.numpy(), atol=1e-5)
+    fresh, _ = model(x[:, seq_len:])
+    assert not np.allclose(fresh.numpy(), second.numpy(), atol=1e-3), "the carried state matters"

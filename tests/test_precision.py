@@ -5,6 +5,7 @@ import pytest
 import tensorflow as tf
 
 from helpers import make_run, random_windows, run_steps, tiny_config
+from samplernn import train_state
 from samplernn.metrics import Average, masked_sums
 from samplernn.model import build_model
 from samplernn.options import TrainOptions
@@ -53,6 +54,14 @@ def test_fp16_train_steps_update_the_float32_weights():
     after = model.trainable_weights
     assert all(w.dtype == "float32" for w in after)
     assert not all(np.array_equal(a, b.numpy()) for a, b in zip(before, after)), "no update was applied"
+    # The loss scale and its run of good steps are part of a checkpoint's train state, and come back from it.
+    variables = train_state.state_variables(model, step)
+    assert [v.numpy() for v in variables] == [2.0 ** 15, 2]
+    saved = train_state.capture(variables, None, tf.distribute.get_strategy())
+    for v in variables:
+        v.assign(v * 0)
+    assert train_state.restore(saved, variables, model, tf.distribute.get_strategy()) is None
+    assert [v.numpy() for v in variables] == [2.0 ** 15, 2]
 
 
 def test_bf16_epoch_validates_saves_and_generates_in_float32(tmp_path):

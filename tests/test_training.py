@@ -38,49 +38,93 @@ def test_nan_loss_stops_without_touching_the_weights(tmp_path, monkeypatch):
         np.testing.assert_array_equal(a, b)
 
 
-def test_nan_policy_skip_carries_on(tmp_path, monkeypatch):
+def test_nan_policy_skip_carries_on_and_a_skipped_step_changes_nothing(tmp_path, monkeypatch):
+    """Every other step's loss is NaN (in the real step): those change no weight, no optimizer variable (its
+    step count included) and not the run's step; the others train."""
+    import tensorflow as tf
+
     logs = []
     trainer = training.Trainer(make_run(tmp_path), options(nan_policy="skip"), log=logs.append)
-    calls = {"n": 0}
-    real_step = trainer.train_step
+    poison = tf.Variable(False)
+    real = train_step.masked_sums
+
+    def poisoned(*args, **kwargs):
+        (nll, correct, count), states = real(*args, **kwargs)
+        return (nll + tf.where(poison, np.nan, 0.0), correct, count), states  # the gradient stays finite
+
+    monkeypatch.setattr(train_step, "masked_sums", poisoned)
+    step = train_step.make_train_step(trainer.model, trainer.optimizer, trainer.options)
+    calls = []
 
     def every_other_step_fails(*args):
-        calls["n"] += 1
-        sums, states, finite = real_step(*args)
-        return sums, states, finite and calls["n"] % 2 == 0
+        skipped = len(calls) % 2 == 0
+        poison.assign(skipped)
+        before = (weights(trainer.model), [v.numpy().copy() for v in trainer.optimizer.variables])
+        calls.append((skipped, trainer.progress.step))
+        result = step(*args)
+        if skipped:
+            assert not bool(result[2])
+            after = (weights(trainer.model), [v.numpy().copy() for v in trainer.optimizer.variables])
+            for a, b in zip(before[0] + before[1], after[0] + after[1]):
+                np.testing.assert_array_equal(a, b)
+        return result
 
     trainer.train_step = every_other_step_fails
+    initial = weights(trainer.model)
     progress = trainer.fit()
     assert progress.epochs_done == 1 and any("update skipped" in line for line in logs)
+    assert [s for _, s in calls] == [i // 2 for i in range(7)], "a skipped step is not counted"
+    assert progress.step == 3 and int(trainer.optimizer.iterations.numpy()) == 3
+    assert any(np.any(a != b) for a, b in zip(initial, weights(trainer.model))), "the finite steps trained"
 
 
-# 3 training files of 400 samples: 7 windows of 64 per epoch. Interrupted in step 3, a run of whole files
-# repeats its file batch (2 + 7 + 7 steps); one of random segments goes on with window 3 (2 + 5 + 7).
-@pytest.mark.parametrize("segment_windows, total_steps", [(0, 16), (2, 14)])
-def test_ctrl_c_saves_a_checkpoint_then_resume_continues(tmp_path, segment_windows, total_steps):
-    run = make_run(tmp_path)
-    trainer = training.Trainer(run, options(num_epochs=2, segment_windows=segment_windows), log=lambda *_: None)
-    calls = {"n": 0}
-    real_step = trainer.train_step
+def recorded(trainer, interrupt_at=None):
+    """Wraps the trainer's step to record its windows; at call `interrupt_at` a Ctrl-C (SIGINT) comes in."""
+    import signal
 
-    def interrupted_on_third_call(*args):
-        calls["n"] += 1
-        if calls["n"] == 3:
-            raise KeyboardInterrupt
-        return real_step(*args)
+    windows, real_step = [], trainer.train_step
 
-    trainer.train_step = interrupted_on_third_call
+    def recording(inputs, *args):
+        windows.append(np.array(inputs))
+        if len(windows) == interrupt_at:
+            signal.raise_signal(signal.SIGINT)
+        return real_step(inputs, *args)
+
+    trainer.train_step = recording
+    return windows
+
+
+def final_state(trainer):
+    return weights(trainer.model) + [v.numpy().copy() for v in trainer.optimizer.variables]
+
+
+# 3 training files of 400 samples: one file batch of 7 windows per epoch. With dropout, so that its RNG state
+# must be restored too. A Ctrl-C during step 3 (mid-file-batch) lets the step end and saves; the run resumes at
+# window 4 with the carried RNN state, for 1 epoch (num_epochs=1), then again for a second: 1 + 1 epochs.
+@pytest.mark.parametrize("segment_windows", [0, 2])
+def test_resume_is_exact_after_an_interruption_mid_epoch_and_after_an_epoch(tmp_path, segment_windows):
+    opts = options(num_epochs=2, segment_windows=segment_windows)
+    reference = training.Trainer(make_run(tmp_path / "a", rnn_dropout=0.3), opts, log=lambda *_: None)
+    expected = recorded(reference)
+    reference.fit()
+    assert len(expected) == 14
+
+    run = make_run(tmp_path / "b", rnn_dropout=0.3)
+    interrupted = training.Trainer(run, opts, log=lambda *_: None)
+    windows = recorded(interrupted, interrupt_at=3)
     with pytest.raises(KeyboardInterrupt):
-        trainer.fit()
-    ckpt = checkpoints.latest_checkpoint(run.run_dir)
-    assert ckpt is not None and checkpoints.read_meta(ckpt)["step"] == 2
-    resumed = training.Trainer(make_run(tmp_path), options(num_epochs=2, segment_windows=segment_windows),
-                               log=lambda *_: None)
-    assert resumed.progress.step == 2
-    for a, b in zip(weights(trainer.model), weights(resumed.model)):
+        interrupted.fit()
+    assert checkpoints.read_meta(checkpoints.latest_checkpoint(run.run_dir))["step"] == 3, "step 3 was finished"
+    for num_epochs in (1, 2):
+        resumed = training.Trainer(make_run(tmp_path / "b", rnn_dropout=0.3), options(
+            num_epochs=num_epochs, segment_windows=segment_windows), log=lambda *_: None)
+        rest = recorded(resumed)
+        progress = resumed.fit()
+        windows += rest
+        assert progress.epochs_done == num_epochs and progress.step == 7 * num_epochs
+    assert len(windows) == 14 and all(np.array_equal(a, b) for a, b in zip(expected, windows))
+    for a, b in zip(final_state(reference), final_state(resumed)):
         np.testing.assert_array_equal(a, b)
-    progress = resumed.fit()
-    assert progress.epochs_done == 2 and progress.step == total_steps
 
 
 def test_disk_full_during_checkpoint_keeps_the_previous_one(tmp_path, monkeypatch):
@@ -121,6 +165,56 @@ def test_early_stopping_says_why(tmp_path):
     progress = trainer.fit()
     assert progress.epochs_done < 50
     assert any(line.startswith("Early stopping: validation loss has not improved for 1 epoch") for line in logs)
+
+
+def test_early_stopped_run_started_again_trains_no_more(tmp_path):
+    opts = options(num_epochs=50, early_stopping_patience=1, learning_rate=1e-9)
+    stopped = training.Trainer(make_run(tmp_path), opts, log=lambda *_: None).fit()
+    logs = []
+    again = training.Trainer(make_run(tmp_path), opts, log=logs.append)
+    calls = record_learning_rates(again)
+    progress = again.fit()
+    assert not calls and (progress.epochs_done, progress.step) == (stopped.epochs_done, stopped.step)
+    assert any(line.startswith(f"This run stopped early at epoch {stopped.epochs_done}") for line in logs)
+
+
+# Validation losses by epoch; with --checkpoint_every 2 only the even epochs are saved: 3.0, 2.5 and 2.8.
+SCRIPTED_VAL_BITS = [1.0, 3.0, 0.5, 2.5, 0.1, 2.8]
+
+
+@pytest.mark.parametrize("policy, saved_epochs", [("Always", [2, 4, 6]), ("Best", [2, 4])])
+def test_best_names_the_saved_checkpoint_of_lowest_validation_loss(tmp_path, monkeypatch, policy, saved_epochs):
+    from types import SimpleNamespace
+
+    scripted = iter(SCRIPTED_VAL_BITS)
+    monkeypatch.setattr(training, "evaluate", lambda *args: (SimpleNamespace(bits=next(scripted), accuracy=0.0), None))
+    run = make_run(tmp_path)
+    trainer = training.Trainer(run, options(num_epochs=6, checkpoint_every=2, checkpoint_policy=policy,
+                                            max_checkpoints=1), log=lambda *_: None)
+    trainer.fit()
+    root = os.path.join(run.run_dir, "checkpoints")
+    ckpts = sorted(os.path.join(root, d) for d in os.listdir(root) if d.startswith("ckpt-"))
+    best = checkpoints.best_checkpoint(run.run_dir)
+    meta = checkpoints.read_meta(best)
+    assert meta["progress"]["epochs_done"] == 4 and meta["val_bits"] == 2.5
+    assert checkpoints.read_meta(ckpts[-1])["progress"]["epochs_done"] == saved_epochs[-1]
+    assert ckpts == sorted({best, ckpts[-1]}), "keep-1: latest and best"
+
+
+def test_ctrl_c_while_generating_saves_the_step_again_and_keeps_best(tmp_path, monkeypatch):
+    run = make_run(tmp_path)
+    trainer = training.Trainer(run, options(generate=True), log=lambda *_: None)
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(training, "generate", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        trainer.fit()
+    latest, best = checkpoints.latest_checkpoint(run.run_dir), checkpoints.best_checkpoint(run.run_dir)
+    assert latest is not None and best is not None
+    assert checkpoints.read_meta(latest)["step"] == checkpoints.read_meta(best)["step"] == 7
+    assert checkpoints.read_meta(latest)["val_bits"] == checkpoints.read_meta(best)["val_bits"] is not None
 
 
 def test_accumulated_micro_batches_give_the_whole_batch_update():
