@@ -1,0 +1,142 @@
+"""Does free-running generation hold the corpus's level and character? Per sequence and per 5-second stretch.
+
+    python bench/hold.py --checkpoint_path logdir/piano/<run> --temperatures 1.0 [--num_samples 8] [--seconds 30]
+    python bench/hold.py --config_file configs/small_cpu.json --weights /tmp/q/run/model.weights.h5 \
+        --data_dir /tmp/piano --temperatures 1.0 1.1 --out /tmp/q/run/hold
+    ... [--seed_audio held_out.wav --prime_seconds 4]: every sequence continues the same real audio
+
+The model is a run dir or checkpoint (train.py), or a config with the weights bench/quality.py --save_weights
+wrote. The reference is the held-out audio: `--heldout_dir` (a folder), or `--data_dir` (bench/quality.py's split
+of it: 10 %, seed 0), or by default the validation files of the run's split.json. `--num_samples` sequences per
+temperature are generated in one batch (seed `--seed`), from the learned h0 and silence, or primed on
+`--seed_audio`. Each gets `samplernn.quality.hold_verdict` (issue 22's criteria: silence fraction within 10 points
+of the reference's, no 5-s stretch below -45 dBFS where the reference has none, flatness under 0.05 in every
+non-silent stretch): holds / collapsed / ran away / off, with the second it happened. Printed: a row per sequence,
+the mean per stretch (does the level drift from the start or after a while?) and the share that holds; with
+`--out`, hold.json and the wavs.
+"""
+
+import argparse
+import json
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from samplernn.options import TEMPERATURE  # noqa: E402 (light: no TensorFlow)
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+
+def parse_args():
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    model = p.add_mutually_exclusive_group(required=True)
+    model.add_argument("--checkpoint_path", help="a run dir (its latest checkpoint) or a checkpoint dir")
+    model.add_argument("--config_file", help="with --weights: a model saved by bench/quality.py --save_weights")
+    p.add_argument("--weights", help="the .weights.h5 file for --config_file")
+    reference = p.add_mutually_exclusive_group()
+    reference.add_argument("--heldout_dir", help="a folder of held-out audio of the corpus")
+    reference.add_argument("--data_dir", help="the corpus bench/quality.py trained on: its held-out 10 %% (seed 0)")
+    p.add_argument("--temperatures", type=float, nargs="+", default=[TEMPERATURE])
+    p.add_argument("--num_samples", type=int, default=8, help="sequences per temperature")
+    p.add_argument("--seconds", type=float, default=30.0, help="length of each sequence")
+    p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--seed_audio", help="prime every sequence on this audio instead of starting from silence")
+    p.add_argument("--prime_seconds", type=float, default=None,
+                   help="prime on the first S seconds of --seed_audio (default: all of it)")
+    p.add_argument("--out", default=None, help="write hold.json and the wavs here")
+    args = p.parse_args()
+    if (args.config_file is None) != (args.weights is None):
+        p.error("--config_file and --weights go together")
+    if args.checkpoint_path is None and args.heldout_dir is None and args.data_dir is None:
+        p.error("with --config_file, name the reference audio: --data_dir or --heldout_dir")
+    return args
+
+
+def load_model(args):
+    """(config, model, held-out files of the run's split or None)."""
+    if args.config_file:
+        from saved import load_trained
+
+        return (*load_trained(args.config_file, args.weights), None)
+    from samplernn.checkpoints import resolve_checkpoint
+    from samplernn.data import read_split
+    from samplernn.runs import SPLIT_FILE, load_trained_model
+
+    model, config, _ = load_trained_model(args.checkpoint_path)
+    run_dir, _ = resolve_checkpoint(args.checkpoint_path)
+    return config, model, read_split(os.path.join(run_dir, SPLIT_FILE))[1]
+
+
+def reference_files(args, run_heldout):
+    from samplernn.audio import find_audio_files
+    from samplernn.data import list_training_files, split_files
+
+    if args.heldout_dir:
+        return find_audio_files(args.heldout_dir)
+    if args.data_dir:
+        return split_files(list_training_files(args.data_dir), 0.1, seed=0)[1]
+    return run_heldout
+
+
+def print_tables(rows, temperatures):
+    print("| temperature | # | RMS dBFS | silence | flatness | RMS per 5-s stretch | flatness per stretch | verdict |")
+    print("| --- | --- | --- | --- | --- | --- | --- | --- |")
+    for r in rows:
+        at = r["collapsed_at"] if r["verdict"] == "collapsed" else r["ran_away_at"]
+        levels = " ".join(f"{s['rms_db']:.0f}" for s in r["stretches"])
+        flatness = " ".join(f"{s['flatness']:.2f}" for s in r["stretches"])
+        when = f" at {at:g} s" if at is not None else ""
+        print(f"| {r['temperature']:g} | {r['index']} | {r['rms_db']:.1f} | {r['silence_fraction']:.0%} "
+              f"| {r['flatness']:.3f} | {levels} | {flatness} | {r['verdict']}{when} |")
+    import numpy as np
+
+    for t in temperatures:
+        group = [r for r in rows if r["temperature"] == t]
+        print(f"\ntemperature {t:g}: {sum(r['holds'] for r in group)} of {len(group)} hold; mean per stretch:")
+        print("| stretch | RMS dBFS (mean, lowest) | silence (mean) | flatness (median) |")
+        print("| --- | --- | --- | --- |")
+        for k, s in enumerate(group[0]["stretches"]):
+            parts = [r["stretches"][k] for r in group]
+            levels = [p["rms_db"] for p in parts]
+            print(f"| {s['start']:g}-{s['end']:g} s | {np.mean(levels):.1f}, {min(levels):.1f} "
+                  f"| {np.mean([p['silence_fraction'] for p in parts]):.0%} "
+                  f"| {np.median([p['flatness'] for p in parts]):.3f} |")
+
+
+def main():
+    args = parse_args()
+    from samplernn.audio import load_audio, write_wav
+    from samplernn.generation import generate
+    from samplernn.quality import hold_verdict, reference_figures, remove_dc
+
+    config, model, run_heldout = load_model(args)
+    rate = config.sample_rate
+    files = reference_files(args, run_heldout)
+    reference = reference_figures([load_audio(p, rate, notice=lambda *_: None) for p in files], rate)
+    print(f"reference: {reference['files']} held-out files, {reference['minutes']:.1f} min, RMS "
+          f"{reference['rms_db']:.1f} dBFS, silence {reference['silence_fraction']:.1%}, flatness "
+          f"{reference['flatness']:.4f}, 5-s stretches below -45 dBFS {reference['quiet_stretch_share']:.1%}, "
+          f"at least 0.05 flat {reference['flat_stretch_share']:.1%}", flush=True)
+    seed_audio = None
+    if args.seed_audio:
+        seed_audio = load_audio(args.seed_audio, rate)
+        seed_audio = seed_audio[:int(args.prime_seconds * rate)] if args.prime_seconds else seed_audio
+    temps = [t for t in args.temperatures for _ in range(args.num_samples)]
+    audio = remove_dc(generate(model, int(args.seconds * rate), temps, q_type=config.q_type, seed_audio=seed_audio,
+                               seed=args.seed))
+    rows = [dict(hold_verdict(wav, rate, reference), temperature=t, index=i % args.num_samples)
+            for i, (t, wav) in enumerate(zip(temps, audio))]
+    print_tables(rows, args.temperatures)
+    if args.out:
+        os.makedirs(args.out, exist_ok=True)
+        for row, wav in zip(rows, audio):
+            write_wav(os.path.join(args.out, f"t{row['temperature']:g}_{row['index']}.wav"), wav, rate)
+        summary = {t: sum(r["holds"] for r in rows if r["temperature"] == t) / args.num_samples
+                   for t in args.temperatures}
+        with open(os.path.join(args.out, "hold.json"), "w") as f:
+            json.dump({"args": vars(args), "reference": reference, "hold_share": summary, "sequences": rows}, f,
+                      indent=1)
+
+
+if __name__ == "__main__":
+    main()
