@@ -151,6 +151,14 @@ def reference_figures(audios, sample_rate, seconds=STRETCH_SECONDS):
             "flat_stretch_share": float(np.mean([p["flatness"] >= HOLD_FLATNESS for p in sounding] or [0.0]))}
 
 
+def _began(turning_point, first_failing):
+    """When a failure began: the turning point (finer) if it is not after the first failing stretch, else
+    that stretch's start (a sequence that fails from the start but stays so only from later on)."""
+    if turning_point is not None and turning_point < first_failing["end"]:
+        return turning_point
+    return first_failing["start"]
+
+
 def hold_verdict(audio, sample_rate, reference, seconds=STRETCH_SECONDS):
     """Whether one sequence holds its corpus's level and character, by issue 22's criteria: silence fraction
     within HOLD_SILENCE_POINTS of the reference's, no stretch below HOLD_QUIET_DB where the reference has none
@@ -175,11 +183,11 @@ def hold_verdict(audio, sample_rate, reference, seconds=STRETCH_SECONDS):
     if excess > HOLD_SILENCE_POINTS or quiet:
         too_quiet = [p for p in parts if p in quiet or p["silence_fraction"] - reference["silence_fraction"]
                      > HOLD_SILENCE_POINTS]
-        collapsed_at = turns["silent_from"] if turns["silent_from"] is not None else (too_quiet or parts)[0]["start"]
+        collapsed_at = _began(turns["silent_from"], (too_quiet or parts)[0])
     noisy = [p for p in parts if p["silence_fraction"] <= MOSTLY_SILENT and p["flatness"] >= HOLD_FLATNESS]
     if noisy:
         reasons.append(f"flatness {max(p['flatness'] for p in noisy):.3f} >= {HOLD_FLATNESS:g}")
-        ran_away_at = turns["noise_from"] if turns["noise_from"] is not None else noisy[0]["start"]
+        ran_away_at = _began(turns["noise_from"], noisy[0])
     failures = [(at, name) for at, name in ((collapsed_at, "collapsed"), (ran_away_at, "ran away")) if at is not None]
     verdict = min(failures)[1] if failures else ("off" if reasons else "holds")
     return {"verdict": verdict, "holds": not reasons, "reasons": reasons, "collapsed_at": collapsed_at,

@@ -130,3 +130,10 @@ def test_the_written_file_report_names_the_second_of_the_collapse(tmp_path):
     line, stats = write_generated(path, tone_then_silence(6, 3.0), RATE, spectrogram=False)
     assert f"\nwarning: {path}: fades to silence from 3.0 s" in line, line
     assert stats["silent_from"] == 3.0
+
+
+def test_hold_verdict_dates_a_failure_from_its_first_failing_stretch():
+    audio = tone_then_noise(30, 20.0)
+    audio[RATE:4 * RATE] = np.random.default_rng(2).uniform(-0.3, 0.3, 3 * RATE)  # a noise burst in 1-4 s
+    verdict = hold_verdict(audio, RATE, reference_figures([tone(8)], RATE))
+    assert (verdict["verdict"], verdict["ran_away_at"]) == ("ran away", 0.0)  # not 20.0, where it stays noise
