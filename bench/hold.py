@@ -13,13 +13,17 @@ temperature are generated in one batch (seed `--seed`), from the learned h0 and 
 of the reference's, no 5-s stretch below -45 dBFS where the reference has none, flatness under 0.05 in every
 non-silent stretch): holds / collapsed / ran away / off, with the second it happened. Printed: a row per sequence,
 the mean per stretch (does the level drift from the start or after a while?) and the share that holds; with
-`--out`, hold.json and the wavs.
+`--out`, hold.json and the wavs. `--compare_free` (with `--seed_audio`) also says, per sequence, from which
+second the primed stream is sample for sample the free-running one drawn with the same random numbers: after
+that second the start (h0 or the seed) no longer matters.
 """
 
 import argparse
 import json
 import os
 import sys
+
+import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 from samplernn.options import TEMPERATURE  # noqa: E402 (light: no TensorFlow)
@@ -43,10 +47,16 @@ def parse_args():
     p.add_argument("--seed_audio", help="prime every sequence on this audio instead of starting from silence")
     p.add_argument("--prime_seconds", type=float, default=None,
                    help="prime on the first S seconds of --seed_audio (default: all of it)")
+    p.add_argument("--compare_free", action="store_true",
+                   help="with --seed_audio: also generate from silence with the same --seed (the same random draws) "
+                        "and report from which second each primed stream equals its free one: how long the model "
+                        "remembers its start")
     p.add_argument("--out", default=None, help="write hold.json and the wavs here")
     args = p.parse_args()
     if (args.config_file is None) != (args.weights is None):
         p.error("--config_file and --weights go together")
+    if args.compare_free and args.seed_audio is None:
+        p.error("--compare_free compares primed with free-running streams: give --seed_audio")
     if args.checkpoint_path is None and args.heldout_dir is None and args.data_dir is None:
         p.error("with --config_file, name the reference audio: --data_dir or --heldout_dir")
     return args
@@ -86,10 +96,11 @@ def print_tables(rows, temperatures):
         levels = " ".join(f"{s['rms_db']:.0f}" for s in r["stretches"])
         flatness = " ".join(f"{s['flatness']:.2f}" for s in r["stretches"])
         when = f" at {at:g} s" if at is not None else ""
+        if "same_as_free_from" in r:
+            same = r["same_as_free_from"]
+            when += f"; = free-running from {same:.2f} s" if same is not None else "; never = free-running"
         print(f"| {r['temperature']:g} | {r['index']} | {r['rms_db']:.1f} | {r['silence_fraction']:.0%} "
               f"| {r['flatness']:.3f} | {levels} | {flatness} | {r['verdict']}{when} |")
-    import numpy as np
-
     for t in temperatures:
         group = [r for r in rows if r["temperature"] == t]
         print(f"\ntemperature {t:g}: {sum(r['holds'] for r in group)} of {len(group)} hold; mean per stretch:")
@@ -103,9 +114,29 @@ def print_tables(rows, temperatures):
                   f"| {np.median([p['flatness'] for p in parts]):.3f} |")
 
 
+def same_from(primed, free, rate):
+    """Second from which two streams are the same samples to the end (None: they differ at the end)."""
+    differ = np.nonzero(primed != free)[0]
+    if len(differ) and differ[-1] == len(primed) - 1:
+        return None
+    return float((differ[-1] + 1) / rate) if len(differ) else 0.0
+
+
+def write_results(out, args, rows, audio, reference, rate):
+    """The wavs and hold.json into `out`."""
+    from samplernn.audio import write_wav
+
+    os.makedirs(out, exist_ok=True)
+    for row, wav in zip(rows, audio):
+        write_wav(os.path.join(out, f"t{row['temperature']:g}_{row['index']}.wav"), wav, rate)
+    share = {t: sum(r["holds"] for r in rows if r["temperature"] == t) / args.num_samples for t in args.temperatures}
+    with open(os.path.join(out, "hold.json"), "w") as f:
+        json.dump({"args": vars(args), "reference": reference, "hold_share": share, "sequences": rows}, f, indent=1)
+
+
 def main():
     args = parse_args()
-    from samplernn.audio import load_audio, write_wav
+    from samplernn.audio import load_audio
     from samplernn.generation import generate
     from samplernn.quality import hold_verdict, reference_figures, remove_dc
 
@@ -122,21 +153,17 @@ def main():
         seed_audio = load_audio(args.seed_audio, rate)
         seed_audio = seed_audio[:int(args.prime_seconds * rate)] if args.prime_seconds else seed_audio
     temps = [t for t in args.temperatures for _ in range(args.num_samples)]
-    audio = remove_dc(generate(model, int(args.seconds * rate), temps, q_type=config.q_type, seed_audio=seed_audio,
-                               seed=args.seed))
+    streams = [generate(model, int(args.seconds * rate), temps, q_type=config.q_type, seed_audio=seed, seed=args.seed)
+               for seed in ([seed_audio, None] if args.compare_free else [seed_audio])]  # (B, T) each
+    audio = remove_dc(streams[0])
     rows = [dict(hold_verdict(wav, rate, reference), temperature=t, index=i % args.num_samples)
             for i, (t, wav) in enumerate(zip(temps, audio))]
+    if args.compare_free:
+        for row, primed, free in zip(rows, *streams):
+            row["same_as_free_from"] = same_from(primed, free, rate)
     print_tables(rows, args.temperatures)
     if args.out:
-        os.makedirs(args.out, exist_ok=True)
-        for row, wav in zip(rows, audio):
-            write_wav(os.path.join(args.out, f"t{row['temperature']:g}_{row['index']}.wav"), wav, rate)
-        summary = {t: sum(r["holds"] for r in rows if r["temperature"] == t) / args.num_samples
-                   for t in args.temperatures}
-        with open(os.path.join(args.out, "hold.json"), "w") as f:
-            json.dump({"args": vars(args), "reference": reference, "hold_share": summary, "sequences": rows}, f,
-                      indent=1)
-
+        write_results(args.out, args, rows, audio, reference, rate)
 
 if __name__ == "__main__":
     main()
