@@ -13,9 +13,9 @@ temperature are generated in one batch (seed `--seed`), from the learned h0 and 
 of the reference's, no 5-s stretch below -45 dBFS where the reference has none, flatness under 0.05 in every
 non-silent stretch): holds / collapsed / ran away / off, with the second it happened. Printed: a row per sequence,
 the mean per stretch (does the level drift from the start or after a while?) and the share that holds; with
-`--out`, hold.json and the wavs. `--compare_free` (with `--seed_audio`) also says, per sequence, from which
-second the primed stream is sample for sample the free-running one drawn with the same random numbers: after
-that second the start (h0 or the seed) no longer matters.
+`--out`, hold.json and the wavs. `--compare_free` (with `--seed_audio`) also generates and judges the
+free-running streams, drawn with the same random numbers, and says per sequence from which second the primed
+stream is sample for sample the free one: after that second the start (h0 or the seed) no longer matters.
 """
 
 import argparse
@@ -89,29 +89,38 @@ def reference_files(args, run_heldout):
 
 
 def print_tables(rows, temperatures):
-    print("| temperature | # | RMS dBFS | silence | flatness | RMS per 5-s stretch | flatness per stretch | verdict |")
-    print("| --- | --- | --- | --- | --- | --- | --- | --- |")
+    print("| start | temperature | # | RMS dBFS | silence | flatness | RMS per 5-s stretch | flatness per stretch "
+          "| verdict |")
+    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
     for r in rows:
         at = r["collapsed_at"] if r["verdict"] == "collapsed" else r["ran_away_at"]
         levels = " ".join(f"{s['rms_db']:.0f}" for s in r["stretches"])
         flatness = " ".join(f"{s['flatness']:.2f}" for s in r["stretches"])
         when = f" at {at:g} s" if at is not None else ""
-        if "same_as_free_from" in r:
-            same = r["same_as_free_from"]
-            when += f"; = free-running from {same:.2f} s" if same is not None else "; never = free-running"
-        print(f"| {r['temperature']:g} | {r['index']} | {r['rms_db']:.1f} | {r['silence_fraction']:.0%} "
+        if r.get("same_as_free_from", 0.0) is None:
+            when += "; never = free-running"
+        elif "same_as_free_from" in r:
+            when += f"; = free-running from {r['same_as_free_from']:.2f} s"
+        print(f"| {r['start']} | {r['temperature']:g} | {r['index']} | {r['rms_db']:.1f} | {r['silence_fraction']:.0%} "
               f"| {r['flatness']:.3f} | {levels} | {flatness} | {r['verdict']}{when} |")
-    for t in temperatures:
-        group = [r for r in rows if r["temperature"] == t]
-        print(f"\ntemperature {t:g}: {sum(r['holds'] for r in group)} of {len(group)} hold; mean per stretch:")
-        print("| stretch | RMS dBFS (mean, lowest) | silence (mean) | flatness (median) |")
-        print("| --- | --- | --- | --- |")
-        for k, s in enumerate(group[0]["stretches"]):
-            parts = [r["stretches"][k] for r in group]
-            levels = [p["rms_db"] for p in parts]
-            print(f"| {s['start']:g}-{s['end']:g} s | {np.mean(levels):.1f}, {min(levels):.1f} "
-                  f"| {np.mean([p['silence_fraction'] for p in parts]):.0%} "
-                  f"| {np.median([p['flatness'] for p in parts]):.3f} |")
+    for start in dict.fromkeys(r["start"] for r in rows):
+        for t in temperatures:
+            group = [r for r in rows if r["temperature"] == t and r["start"] == start]
+            print(f"\nfrom {start}, temperature {t:g}: {sum(r['holds'] for r in group)} of {len(group)} hold; "
+                  "mean per stretch:")
+            print_drift(group)
+
+
+def print_drift(group):
+    """Per stretch, over the sequences of `group`: does the level drift from the start or after a while?"""
+    print("| stretch | RMS dBFS (mean, lowest) | silence (mean) | flatness (median) |")
+    print("| --- | --- | --- | --- |")
+    for k, s in enumerate(group[0]["stretches"]):
+        parts = [r["stretches"][k] for r in group]
+        levels = [p["rms_db"] for p in parts]
+        print(f"| {s['start']:g}-{s['end']:g} s | {np.mean(levels):.1f}, {min(levels):.1f} "
+              f"| {np.mean([p['silence_fraction'] for p in parts]):.0%} "
+              f"| {np.median([p['flatness'] for p in parts]):.3f} |")
 
 
 def same_from(primed, free, rate):
@@ -128,8 +137,12 @@ def write_results(out, args, rows, audio, reference, rate):
 
     os.makedirs(out, exist_ok=True)
     for row, wav in zip(rows, audio):
-        write_wav(os.path.join(out, f"t{row['temperature']:g}_{row['index']}.wav"), wav, rate)
-    share = {t: sum(r["holds"] for r in rows if r["temperature"] == t) / args.num_samples for t in args.temperatures}
+        write_wav(os.path.join(out, f"{row['start']}_t{row['temperature']:g}_{row['index']}.wav"), wav, rate)
+    share = {}  # "<start> <temperature>" -> share of the sequences that hold
+    for start in dict.fromkeys(r["start"] for r in rows):
+        for t in args.temperatures:
+            group = [r["holds"] for r in rows if r["start"] == start and r["temperature"] == t]
+            share[f"{start} {t:g}"] = float(np.mean(group))
     with open(os.path.join(out, "hold.json"), "w") as f:
         json.dump({"args": vars(args), "reference": reference, "hold_share": share, "sequences": rows}, f, indent=1)
 
@@ -155,9 +168,10 @@ def main():
     temps = [t for t in args.temperatures for _ in range(args.num_samples)]
     streams = [generate(model, int(args.seconds * rate), temps, q_type=config.q_type, seed_audio=seed, seed=args.seed)
                for seed in ([seed_audio, None] if args.compare_free else [seed_audio])]  # (B, T) each
-    audio = remove_dc(streams[0])
-    rows = [dict(hold_verdict(wav, rate, reference), temperature=t, index=i % args.num_samples)
-            for i, (t, wav) in enumerate(zip(temps, audio))]
+    starts = ["primed" if args.seed_audio else "silence", "silence"][:len(streams)]
+    audio = np.concatenate([remove_dc(s) for s in streams])  # primed streams first, then free-running ones
+    rows = [dict(hold_verdict(wav, rate, reference), start=starts[i // len(temps)],
+                 temperature=temps[i % len(temps)], index=i % args.num_samples) for i, wav in enumerate(audio)]
     if args.compare_free:
         for row, primed, free in zip(rows, *streams):
             row["same_as_free_from"] = same_from(primed, free, rate)
