@@ -7,7 +7,7 @@ The held-out files are those of bench/quality.py's split (and train.py's with it
 against: RMS (dBFS, mean over files), silence fraction (20-ms windows below -50 dBFS), spectral flatness (mean of
 the files' medians), and the share of 5-second stretches below -45 dBFS / at least 0.05 flat; and how many
 held-out files themselves pass bench/hold.py's test against those figures (what a perfect model would score).
-Writes DIR/stats.json and prints a table.
+Writes DIR/reference_stats.json and prints a table.
 """
 
 import argparse
@@ -44,7 +44,7 @@ def main():
     for path in held_out:
         verdict = hold_verdict(audio[path], args.sample_rate, stats["heldout"])["verdict"]
         stats["heldout_verdicts"][verdict] = stats["heldout_verdicts"].get(verdict, 0) + 1
-    with open(os.path.join(args.data_dir, "stats.json"), "w") as f:
+    with open(os.path.join(args.data_dir, "reference_stats.json"), "w") as f:
         json.dump(stats, f, indent=1)
     print("| files | count | minutes | RMS dBFS | silence | flatness | stretches < -45 dBFS | stretches >= 0.05 flat |")
     print("| --- | --- | --- | --- | --- | --- | --- | --- |")

@@ -7,7 +7,7 @@
 # by us. The package is downloaded and unpacked under $CORPUS_CACHE (default /tmp/corpus_cache): nothing is
 # installed. Tracks are taken round-robin over the albums, each whole, until MINUTES of source audio, then cut by
 # the project's own chunk_audio.py into 16 kHz mono 8-second chunks (its default -60 dBFS silent-chunk rule).
-# Finally bench/corpus_stats.py writes OUT_DIR/stats.json: minutes, level, silence and spectral flatness of the
+# Finally bench/corpus_stats.py writes OUT_DIR/reference_stats.json: minutes, level, silence and flatness of the
 # whole corpus and of the held-out files (bench/quality.py's and train.py's split: 10 %, seed 0).
 # Licences: CC-BY-SA-3.0+ or GPL-2+ (Legacy, Aftermath), GPL-2+ (original soundtrack); see OUT_DIR/SOURCES.txt.
 set -euo pipefail
