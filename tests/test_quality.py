@@ -137,3 +137,11 @@ def test_hold_verdict_dates_a_failure_from_its_first_failing_stretch():
     audio[RATE:4 * RATE] = np.random.default_rng(2).uniform(-0.3, 0.3, 3 * RATE)  # a noise burst in 1-4 s
     verdict = hold_verdict(audio, RATE, reference_figures([tone(8)], RATE))
     assert (verdict["verdict"], verdict["ran_away_at"]) == ("ran away", 0.0)  # not 20.0, where it stays noise
+
+
+def test_broadband_noise_over_a_tone_from_the_start_is_named_with_its_flatness():
+    audio = tone(4) + np.random.default_rng(0).uniform(-0.3, 0.3, 4 * RATE)  # flatness ~0.2: not white noise
+    stats = describe(audio, RATE)
+    assert stats["noise_from"] == 0.0
+    assert problems(stats) == [f"noise-like from the start (spectral flatness {stats['flatness']:.2f})"]
+    assert problems(describe(tone(4) + np.random.default_rng(0).uniform(-0.05, 0.05, 4 * RATE), RATE)) == []
