@@ -139,6 +139,7 @@ def main():
     p.add_argument("--work", default="/tmp/data_scale")
     p.add_argument("--results", default=None, help="append the results to this JSON-lines file")
     p.add_argument("--cold", action="store_true", help="empty this folder's cache first")
+    p.add_argument("--repeat", type=int, default=1, help="resume the run this many times (the CPU may be shared)")
     p.add_argument("rest", nargs="*")
     args = p.parse_args()
     if args.child:
@@ -158,8 +159,8 @@ def main():
     base = {"code": args.label, "data": name, "config": config}
     fresh = measure(args, "new run" + (" (cache cold)" if args.label != "before" and cold else ""), train_args,
                     args.steps, args.val_windows, save=True)
-    resumed = measure(args, "resumed", train_args, 0, 0, save=False)
-    for result in (fresh, resumed):
+    resumed = [measure(args, "resumed", train_args, 0, 0, save=False) for _ in range(args.repeat)]
+    for result in [fresh] + resumed:
         if args.label != "before":
             result["cache_mib"] = du_mib(cache)
         line = json.dumps({**base, **result})

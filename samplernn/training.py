@@ -125,7 +125,7 @@ class Trainer:
             batches = TBPTTBatches(self.train_seqs, cfg, opts.batch_size, shuffle_seed=(opts.seed, 1))
             padding = batches.padding_fraction()
             if padding > PADDING_WARNING:
-                log(f"warning: {padding:.0%} of each whole-file batch is padding (the files' lengths differ too much, "
+                log(f"warning: {padding:.0%} of the whole-file batches is padding (the files' lengths differ too much, "
                     f"{self.train_seqs.lengths.min()} to {self.train_seqs.lengths.max()} samples): cut them into "
                     "equal chunks with chunk_audio.py, or train with --segment_windows")
 
