@@ -13,6 +13,7 @@ def build_parser():
     p.add_argument("--data_dir", required=True, help="folder of audio to evaluate (wav, flac, ogg, mp3)")
     p.add_argument("--batch_size", type=positive_int, default=8, help="files evaluated together")
     p.add_argument("--json", action="store_true", help="print the results as JSON")
+    p.add_argument("--cache_dir", help="where the decoded audio is cached (default: as train.py's)")
     return p
 
 
@@ -24,7 +25,8 @@ def evaluate(args):
     paths = list_training_files(args.data_dir)
     model, config, ckpt = load_trained_model(args.checkpoint_path)
     notice = (lambda line: print(line, file=sys.stderr)) if args.json else print
-    result = {"checkpoint": ckpt, **evaluate_files(model, config, paths, args.batch_size, notice=notice)}
+    result = {"checkpoint": ckpt, **evaluate_files(model, config, paths, args.batch_size, notice=notice,
+                                                     cache_dir=args.cache_dir)}
     if args.json:
         print(json.dumps(result, indent=2))
         return

@@ -27,7 +27,13 @@ def build_parser():
                    help="raise the learning rate linearly over the first N steps (0: no warm-up)")
     p.add_argument("--momentum", type=non_negative_float, help="momentum (sgd, rmsprop)")
     p.add_argument("--clip_norm", type=non_negative_float, help="global gradient norm clip (0: off)")
-    p.add_argument("--val_frac", type=float, help="fraction of files held out for validation")
+    p.add_argument("--val_frac", type=float,
+                   help="fraction of files held out for validation (whole recordings: chunks of one stay together)")
+    p.add_argument("--val_minutes", type=non_negative_float,
+                   help="validate each epoch on a fixed, seeded subset of at most this many minutes of the "
+                        "held-out audio (0: all of it)")
+    p.add_argument("--cache_dir",
+                   help="where the decoded audio is cached (default: $XDG_CACHE_HOME/samplernn, ~/.cache/samplernn)")
     p.add_argument("--seed", type=non_negative_int, help="RNG seed for the split, shuffling and initialisation")
     p.add_argument("--checkpoint_every", type=positive_int, help="save a checkpoint every N epochs")
     p.add_argument("--checkpoint_policy", choices=CHECKPOINT_POLICIES,
@@ -60,17 +66,21 @@ def build_parser():
 
 def train(args):
     from samplernn.distribute import is_chief, make_strategy
-    from samplernn.runs import create_run_dir, open_run
+    from samplernn.runs import create_run_dir, describe_resumed, open_run
     from samplernn.training import Trainer, configure_devices
 
     options = TrainOptions(**{k: getattr(args, k) for k in TrainOptions().to_dict()})
-    configure_devices()
-    strategy = make_strategy(options.multi_gpu)
+    devices = []  # printed after the run's first line
+    configure_devices(log=devices.append)
+    strategy = make_strategy(options.multi_gpu, log=devices.append)
     chief = is_chief(strategy)  # the one process that writes (always, but with several workers)
     run = open_run(data_dir=args.data_dir, logdir_root=args.logdir_root, run_id=args.id,
                    config_file=args.config_file, sample_rate=args.sample_rate, val_frac=options.val_frac,
                    seed=options.seed, resume=args.resume, resume_from=args.resume_from, writer=chief)
-    trainer = Trainer(run, options, strategy=strategy)  # decodes all audio first: bad files fail before writing
+    if run.run_dir is not None:
+        print(describe_resumed(run))
+    print("\n".join(devices))
+    trainer = Trainer(run, options, strategy=strategy)  # decodes new audio first: bad files fail before writing
     if run.run_dir is None and chief:
         create_run_dir(run, args.logdir_root, args.id, shlex.join(sys.argv), options.to_dict())
     print(f"Run directory: {run.run_dir}" if chief else "This worker writes nothing: the chief writes the run")

@@ -1,10 +1,11 @@
 """From a folder of audio to truncated-BPTT batches.
 
-Every file is decoded and quantized once. An epoch groups files (shuffled with a seeded RNG) into
-file batches. Each file batch is cut into `seq_len` subsequences with the `big_frame_size` samples of
-overlap the model needs in front; the trainer carries the RNN state across the subsequences of one
-file batch and resets it at the next. Files of unequal length are padded with silence, and a mask
-keeps the padding out of the loss.
+Every file is decoded and quantized once, into a cache on disk (`cache.py`) that training reads through
+memory maps: only the file batch (or, with random segments, the window) being trained is read. An epoch
+groups files (shuffled with a seeded RNG) into file batches. Each file batch is cut into `seq_len`
+subsequences with the `big_frame_size` samples of overlap the model needs in front; the trainer carries
+the RNN state across the subsequences of one file batch and resets it at the next. Files of unequal length
+are padded with silence, and a mask keeps the padding out of the loss.
 
 `RandomSegments` is the other way to read the same files: every batch row reads a segment of a few
 windows from a random file and place, then restarts its state on another segment, the rows staggered
@@ -14,12 +15,16 @@ so that each step mixes many files (consecutive batches are far less alike than 
 import dataclasses
 import json
 import os
+import re
 
 import numpy as np
 
 from samplernn.audio import find_audio_files, load_audio
+from samplernn.cache import LevelCache, default_cache_dir
 from samplernn.errors import SampleRNNError
-from samplernn.quantization import quantize, zero_level
+from samplernn.quantization import zero_level
+
+CHUNK_NAME = re.compile(r"(.+)_\d+")  # chunk_audio.py's <stem>_<n>
 
 
 @dataclasses.dataclass(frozen=True)
@@ -31,30 +36,61 @@ class Window:
     reset: object  # True / (B,) bool: the rows that start from the learned initial state
 
 
-def split_files(paths, val_frac, seed):
-    """Seeded split of a file list into (train, validation). Both must be non-empty."""
+def recording_of(path):
+    """The recording a file belongs to: `chunk_audio.py` names chunks `<stem>_<n>`, so a trailing `_<digits>` is
+    stripped (in the file's folder); any other file is a recording of its own."""
+    folder, name = os.path.split(path)
+    stem = os.path.splitext(name)[0]
+    match = CHUNK_NAME.fullmatch(stem)
+    return os.path.join(folder, match.group(1) if match else stem)
+
+
+def split_files(paths, val_frac, seed, notice=print):
+    """Seeded split of a file list into (train, validation), whole recordings (`recording_of`) to one side, so
+    that overlapping chunks of a recording are never on both: about `val_frac` of the files, as close as whole
+    recordings allow, at least one recording on each side. All chunks of a single recording: its last chunks
+    are held out. Both sides must be non-empty."""
     if not 0.0 < val_frac < 1.0:
         raise SampleRNNError(f"--val_frac must be between 0 and 1 (exclusive), got {val_frac}")
-    order = np.random.default_rng(seed).permutation(len(paths))
     num_val = int(round(len(paths) * val_frac))
     if num_val == 0 or num_val == len(paths):
         raise SampleRNNError(f"--val_frac {val_frac} with {len(paths)} file(s) leaves "
                              f"{'no validation' if num_val == 0 else 'no training'} files; "
                              "add audio files or change --val_frac")
-    val = sorted(order[:num_val])
-    train = sorted(order[num_val:])
+    groups = {}
+    for i, path in enumerate(paths):
+        groups.setdefault(recording_of(path), []).append(i)
+    groups = list(groups.values())
+    if len(groups) == 1:
+        notice(f"note: all {len(paths)} files are chunks of one recording: holding out its last {num_val}")
+        return list(paths[:-num_val]), list(paths[-num_val:])
+    order = np.random.default_rng(seed).permutation(len(groups))
+    held = [order[0]]  # then more recordings while that brings the count closer to num_val
+    count = len(groups[order[0]])
+    for g in order[1:-1]:
+        if abs(count + len(groups[g]) - num_val) >= abs(count - num_val):
+            break
+        held.append(g)
+        count += len(groups[g])
+    val = sorted(i for g in held for i in groups[g])
+    train = sorted(set(range(len(paths))) - set(val))
+    if len(groups) < len(paths):
+        notice(f"Split: {len(groups)} recordings; {len(groups) - len(held)} ({len(train)} files) for training, "
+               f"{len(held)} ({len(val)} files) held out for validation")
     return [paths[i] for i in train], [paths[i] for i in val]
 
 
-def write_split(path, train_files, val_files):
+def write_split(path, train_files, val_files, data_dir):
     with open(path, "w") as f:
-        json.dump({"train": train_files, "validation": val_files}, f, indent=2)
+        json.dump({"data_dir": os.path.abspath(data_dir), "train": train_files, "validation": val_files}, f,
+                  indent=2)
 
 
 def read_split(path):
+    """(train files, validation files, the data_dir they came from: None in runs written before it was saved)."""
     with open(path) as f:
         split = json.load(f)
-    return split["train"], split["validation"]
+    return split["train"], split["validation"], split.get("data_dir")
 
 
 def list_training_files(data_dir):
@@ -64,21 +100,37 @@ def list_training_files(data_dir):
     return paths
 
 
-def load_levels(paths, config, min_length, notice=print):
-    """Decodes and quantizes each file once. Files shorter than `min_length` samples are skipped with a count."""
-    sequences, short = [], []
-    for path in paths:
-        audio = load_audio(path, config.sample_rate, notice=notice)
-        if len(audio) < min_length:
-            short.append(path)
-            continue
-        sequences.append(quantize(audio, config.q_type, config.q_levels))
-    if short:
+def load_levels(paths, config, min_length, notice=print, cache_dir=None):
+    """The quantized levels of `paths` (`cache.CachedLevels`: memory maps of the cache at `cache_dir`, by default
+    `cache.default_cache_dir()`; files are decoded only the first time). Files shorter than `min_length`
+    samples are skipped with a count."""
+    levels = LevelCache(cache_dir or default_cache_dir(), config, notice).load(paths)
+    short = np.flatnonzero(levels.lengths < min_length)
+    if len(short):
         notice(f"note: skipped {len(short)} file(s) shorter than seq_len ({min_length} samples), "
-               f"e.g. '{short[0]}'")
-    if not sequences:
+               f"e.g. '{levels.paths[short[0]]}'")
+    if len(short) == len(levels):
         raise SampleRNNError(f"none of the {len(paths)} file(s) is at least seq_len = {min_length} samples long")
-    return sequences
+    return levels.subset(np.flatnonzero(levels.lengths >= min_length))
+
+
+def validation_subset(levels, minutes, sample_rate, seed):
+    """A seeded subset of `levels` (`CachedLevels`) of at most `minutes` of audio (at least one file; 0: all),
+    chosen from the lengths alone: the same files for the same arguments."""
+    if not minutes:
+        return levels
+    budget, total, chosen = minutes * 60 * sample_rate, 0, []
+    for i in np.random.default_rng(seed).permutation(len(levels)):
+        if total + levels.lengths[i] <= budget or not chosen:
+            chosen.append(i)
+            total += levels.lengths[i]
+    return levels.subset(sorted(chosen))
+
+
+def sequence_lengths(sequences):
+    """(N,) lengths: a `CachedLevels`' from its index, a list of arrays' from the arrays."""
+    lengths = getattr(sequences, "lengths", None)
+    return np.asarray(lengths if lengths is not None else [len(s) for s in sequences], np.int64)
 
 
 class TBPTTBatches:
@@ -86,18 +138,24 @@ class TBPTTBatches:
 
     def __init__(self, sequences, config, batch_size, shuffle_seed=None):
         self.sequences, self.config, self.batch_size = sequences, config, batch_size
+        self.lengths = sequence_lengths(sequences)
         order = np.arange(len(sequences))
         if shuffle_seed is not None:
             order = np.random.default_rng(shuffle_seed).permutation(len(sequences))
         self.file_batches = [order[i:i + batch_size] for i in range(0, len(order), batch_size)]
 
     def _num_windows(self, file_batch):
-        longest = max(len(self.sequences[i]) for i in file_batch)
-        return -(-longest // self.config.seq_len)
+        longest = self.lengths[file_batch].max()
+        return int(-(-longest // self.config.seq_len))
 
     def num_windows(self, start_batch=0):
         """Steps in the pass, counting from file batch `start_batch`."""
         return sum(self._num_windows(b) for b in self.file_batches[start_batch:])
+
+    def padding_fraction(self):
+        """The fraction of the pass's window samples that are padding (rows longer files leave short)."""
+        padded = sum(self._num_windows(b) * self.config.seq_len * len(b) for b in self.file_batches)
+        return 1.0 - self.lengths.sum() / padded
 
     def windows(self, file_batch_index):
         """Yields the `Window`s of one file batch."""
@@ -108,7 +166,7 @@ class TBPTTBatches:
         padded = np.full((len(batch), overlap + n * cfg.seq_len), zero_level(cfg.q_type, cfg.q_levels), np.int32)
         mask = np.zeros((len(batch), n * cfg.seq_len), np.float32)
         for row, i in enumerate(batch):
-            seq = self.sequences[i]
+            seq = self.sequences[i]  # a memory map: only this file batch is read
             padded[row, overlap:overlap + len(seq)] = seq
             mask[row, :len(seq)] = 1.0
         for s in range(n):
@@ -130,8 +188,8 @@ class RandomSegments:
         self.sequences, self.config, self.batch_size = sequences, config, batch_size
         self.segment_windows = segment_windows
         self.rng = np.random.default_rng(seed)
-        lengths = np.array([len(s) for s in sequences], np.float64)
-        self.weights = lengths / lengths.sum()
+        self.lengths = sequence_lengths(sequences)
+        self.weights = self.lengths / self.lengths.sum()
         self.pad = zero_level(config.q_type, config.q_levels)
         self.file = np.zeros(batch_size, np.int64)
         self.pos = np.zeros(batch_size, np.int64)
@@ -144,9 +202,9 @@ class RandomSegments:
     def _restart(self, row, windows):
         seq_len = self.config.seq_len
         f = self.rng.choice(len(self.sequences), p=self.weights)
-        n = min(windows, len(self.sequences[f]) // seq_len)
+        n = min(windows, self.lengths[f] // seq_len)
         self.file[row], self.left[row] = f, n
-        self.pos[row] = self.rng.integers(0, len(self.sequences[f]) - n * seq_len + 1)
+        self.pos[row] = self.rng.integers(0, self.lengths[f] - n * seq_len + 1)
 
     def next_window(self):
         cfg = self.config

@@ -17,14 +17,14 @@ def make_eval_step(model):
 
 
 def evaluate(model, sequences, config, batch_size, eval_step=None, start_from=None):
-    """Bits/sample and accuracy of `sequences` (int level arrays), each from a fresh state: silence and h0,
-    or `start_from` (a `generation.Start`: the context and states of priming on seed audio).
+    """Bits/sample and accuracy of `sequences` (int level arrays or `cache.CachedLevels`), each from a fresh
+    state: silence and h0, or `start_from` (a `generation.Start`: the context and states of priming on seed audio).
 
     Returns (mean over all samples, list of one `Average` per sequence).
     """
     eval_step = eval_step or make_eval_step(model)
     batches = TBPTTBatches(sequences, config, batch_size)
-    total, per_file = Average(), [Average() for _ in sequences]
+    total, per_file = Average(), [Average() for _ in range(len(sequences))]
     for b, file_batch in enumerate(batches.file_batches):
         states = None
         for window in batches.windows(b):
@@ -47,9 +47,10 @@ def _fresh_states(model, inputs, start_from):
     return states
 
 
-def evaluate_files(model, config, paths, batch_size, notice=print):
-    """Evaluates audio files; returns a JSON-ready dict with the mean and one entry per file."""
-    sequences = load_levels(paths, config, min_length=1, notice=notice)
+def evaluate_files(model, config, paths, batch_size, notice=print, cache_dir=None):
+    """Evaluates audio files (all of them; their levels through the cache at `cache_dir`, see `data.load_levels`);
+    returns a JSON-ready dict with the mean and one entry per file."""
+    sequences = load_levels(paths, config, min_length=1, notice=notice, cache_dir=cache_dir)
     total, per_file = evaluate(model, sequences, config, batch_size)
     return {"bits_per_sample": total.bits, "accuracy": total.accuracy, "samples": int(total.count),
             "files": [{"path": path, "bits_per_sample": avg.bits, "accuracy": avg.accuracy, "samples": int(avg.count)}

@@ -25,6 +25,8 @@ class TrainOptions:
     momentum: float = 0.9
     clip_norm: float = 1.0
     val_frac: float = 0.1
+    val_minutes: float = 5.0
+    cache_dir: str = None
     seed: int = 0
     checkpoint_every: int = 1
     checkpoint_policy: str = "Always"

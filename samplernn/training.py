@@ -13,7 +13,7 @@ import numpy as np
 import tensorflow as tf
 
 from samplernn import checkpoints, distribute, train_state
-from samplernn.data import RandomSegments, TBPTTBatches, load_levels
+from samplernn.data import RandomSegments, TBPTTBatches, load_levels, validation_subset
 from samplernn.errors import SampleRNNError
 from samplernn.evaluation import evaluate, make_eval_step
 from samplernn.export import write_generated
@@ -33,6 +33,7 @@ MUON_EXCLUDED = ["/h0$", "/bias$", "output_proj/"]
 # fixed-size steps otherwise grow them several-fold in a few thousand steps. With 0.3 (the best of 0.1, 0.3 and
 # 1.0 in 6-minute pilots) the piano benchmark's issue config went from 4.53 to 4.43 bits in 20 min (BENCHMARKS.md).
 MUON_WEIGHT_DECAY = 0.3
+PADDING_WARNING = 0.5  # warn when more than this fraction of the whole-file batches is padding
 
 
 @dataclasses.dataclass
@@ -115,8 +116,7 @@ class Trainer:
                 keras.utils.set_random_seed(options.seed + self.progress.step)
                 log(f"Resuming from {run.checkpoint} (epoch {self.progress.epochs_done + 1}, "
                     f"step {self.progress.step})")
-        self.train_seqs = load_levels(run.train_files, self.config, self.config.seq_len, notice=log)
-        self.val_seqs = load_levels(run.val_files, self.config, self.config.seq_len, notice=log)
+        self._load_data()
         self.train_step = make_train_step(self.model, self.optimizer, options, self.strategy)
         self.eval_step = make_eval_step(self.model)
         self._float_model = None
@@ -124,6 +124,25 @@ class Trainer:
         if run.checkpoint is not None:
             self._carried = train_state.restore(checkpoints.read_train_state(run.checkpoint),
                                                 self._state_variables, self.model, self.strategy)
+
+    def _load_data(self):
+        """The training and validation levels (memory maps of the cache: a resumed run decodes nothing), the
+        validation subset of at most --val_minutes (the same every epoch), a warning when padding dominates."""
+        opts, cfg, log = self.options, self.config, self.log
+        self.train_seqs = load_levels(self.run.train_files, cfg, cfg.seq_len, notice=log, cache_dir=opts.cache_dir)
+        held_out = load_levels(self.run.val_files, cfg, cfg.seq_len, notice=log, cache_dir=opts.cache_dir)
+        self.val_seqs = validation_subset(held_out, opts.val_minutes, cfg.sample_rate, opts.seed)
+        if len(self.val_seqs) < len(held_out):
+            log(f"Validation: {len(self.val_seqs)} of the {len(held_out)} held-out files "
+                f"({self.val_seqs.lengths.sum() / cfg.sample_rate / 60:.1f} min, --val_minutes "
+                f"{opts.val_minutes:g}), the same every epoch")
+        if not opts.segment_windows:
+            batches = TBPTTBatches(self.train_seqs, cfg, opts.batch_size, shuffle_seed=(opts.seed, 1))
+            padding = batches.padding_fraction()
+            if padding > PADDING_WARNING:
+                log(f"warning: {padding:.0%} of the whole-file batches is padding (the files' lengths differ too much, "
+                    f"{self.train_seqs.lengths.min()} to {self.train_seqs.lengths.max()} samples): cut them into "
+                    "equal chunks with chunk_audio.py, or train with --segment_windows")
 
     def fit(self):
         """Trains up to `num_epochs` in the run's directory (which must exist); returns the final `Progress`."""

@@ -4,7 +4,9 @@ import numpy as np
 import pytest
 
 from helpers import tiny_config, write_tone
-from samplernn.data import RandomSegments, TBPTTBatches, list_training_files, load_levels, split_files
+from samplernn.chunking import chunk_files
+from samplernn.data import (RandomSegments, TBPTTBatches, list_training_files, load_levels, recording_of, split_files,
+                            validation_subset)
 from samplernn.errors import SampleRNNError
 from samplernn.quantization import quantize, zero_level
 
@@ -97,6 +99,60 @@ def test_split_is_seeded_and_refuses_empty_sides():
         split_files(files[:1], 0.9, seed=0)
     with pytest.raises(SampleRNNError, match="--val_frac"):
         split_files(files, 1.5, seed=0)
+
+
+def test_split_keeps_the_overlapping_chunks_of_a_recording_on_one_side(tmp_path):
+    """The README's recipe: chunks cut with overlap. No recording may have chunks on both sides."""
+    for i, seconds in enumerate((1.0, 1.2, 0.9)):
+        write_tone(tmp_path / f"rec{i}.wav", seconds, freq=200 + 100 * i)
+    chunk_files([str(tmp_path / f"rec{i}.wav") for i in range(3)], str(tmp_path / "chunks"), sample_rate=8000,
+                chunk_length_ms=200, overlap_ms=50, silence_threshold_db=None, notice=lambda *_: None)
+    paths = list_training_files(str(tmp_path / "chunks"))
+    assert len(paths) == 6 + 7 + 5
+    for seed in range(5):
+        notes = []
+        train, val = split_files(paths, 0.34, seed, notice=notes.append)
+        assert sorted(train + val) == sorted(paths)
+        assert not {recording_of(p) for p in train} & {recording_of(p) for p in val}, "a recording on both sides"
+        assert len({recording_of(p) for p in val}) == 1
+        assert notes[-1].startswith("Split: 3 recordings; 2 (") and "1 (" in notes[-1]
+
+
+def test_recordings_are_the_chunk_stems_and_other_files_stand_alone():
+    assert recording_of("/d/song_12.wav") == recording_of("/d/song_3.wav") == "/d/song"
+    assert recording_of("/d/take_2_7.flac") == "/d/take_2"
+    assert recording_of("/d/song.wav") == "/d/song" != recording_of("/e/song_1.wav")
+    assert recording_of("/d/intro_a.wav") == "/d/intro_a"
+
+
+def test_split_of_a_single_recording_holds_out_its_last_chunks():
+    paths = [f"/d/long_{n}.wav" for n in range(10)]
+    notes = []
+    train, val = split_files(paths, 0.2, seed=0, notice=notes.append)
+    assert train == paths[:8] and val == paths[8:]
+    assert "one recording" in notes[0]
+
+
+def test_validation_subset_is_seeded_bounded_and_the_same_each_time(tmp_path):
+    config = tiny_config()  # 8 kHz
+    for i in range(12):
+        write_tone(tmp_path / f"v{i}.wav", 0.05 * (1 + i % 3), freq=200 + 20 * i)  # 400, 800 or 1200 samples
+    levels = load_levels(list_training_files(str(tmp_path)), config, 1, notice=lambda *_: None)
+    budget = 3000 / 8000 / 60  # minutes: 3000 samples
+    a = validation_subset(levels, budget, config.sample_rate, seed=0)
+    b = validation_subset(levels, budget, config.sample_rate, seed=0)
+    assert a.paths == b.paths and 1 < len(a) < len(levels)
+    assert a.lengths.sum() <= 3000
+    assert validation_subset(levels, budget, config.sample_rate, seed=1).paths != a.paths
+    assert len(validation_subset(levels, 1e-9, config.sample_rate, seed=0)) == 1, "at least one file"
+    assert validation_subset(levels, 0, config.sample_rate, seed=0) is levels, "0: all of them"
+
+
+def test_padding_fraction_of_whole_file_batches():
+    config = tiny_config()  # seq_len 64
+    seqs = [np.zeros(64 * 10, np.int32)] + [np.zeros(64, np.int32)] * 3
+    assert TBPTTBatches(seqs, config, batch_size=4).padding_fraction() == pytest.approx(1 - 13 / 40)
+    assert TBPTTBatches(seqs[1:], config, batch_size=3).padding_fraction() == 0.0
 
 
 def test_loading_skips_short_files_with_a_count(tmp_path):
