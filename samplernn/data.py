@@ -1,11 +1,12 @@
 """From a folder of audio to truncated-BPTT batches.
 
 Every file is decoded and quantized once, into a cache on disk (`cache.py`) that training reads through
-memory maps: only the file batch (or, with random segments, the window) being trained is read. An epoch
-groups files (shuffled with a seeded RNG) into file batches. Each file batch is cut into `seq_len`
-subsequences with the `big_frame_size` samples of overlap the model needs in front; the trainer carries
-the RNN state across the subsequences of one file batch and resets it at the next. Files of unequal length
-are padded with silence, and a mask keeps the padding out of the loss.
+memory maps: only the file batch (or, with random segments, the window) being trained is read, and under
+several workers only the worker's own rows of it. An epoch groups files (shuffled with a seeded RNG) into
+file batches. Each file batch is cut into `seq_len` subsequences with the `big_frame_size` samples of overlap
+the model needs in front; the trainer carries the RNN state across the subsequences of one file batch and
+resets it at the next. Files of unequal length are padded with silence, and a mask keeps the padding out of
+the loss.
 
 `RandomSegments` is the other way to read the same files: every batch row reads a segment of a few
 windows from a random file and place, then restarts its state on another segment, the rows staggered
@@ -157,18 +158,19 @@ class TBPTTBatches:
         padded = sum(self._num_windows(b) * self.config.seq_len * len(b) for b in self.file_batches)
         return 1.0 - self.lengths.sum() / padded
 
-    def windows(self, file_batch_index):
-        """Yields the `Window`s of one file batch."""
+    def windows(self, file_batch_index, rows=None):
+        """Yields the `Window`s of one file batch. `rows` (default all): the batch rows to read; the others stay
+        silence (under several workers, rows that other workers train: `distribute.local_rows`). The mask
+        and reset flags of every row are the same either way (they come from the lengths)."""
         cfg = self.config
         batch = self.file_batches[file_batch_index]
         overlap, n = cfg.big_frame_size, self._num_windows(batch)
         # Silence in front: the first samples are predicted from silent context, as at generation start.
         padded = np.full((len(batch), overlap + n * cfg.seq_len), zero_level(cfg.q_type, cfg.q_levels), np.int32)
-        mask = np.zeros((len(batch), n * cfg.seq_len), np.float32)
-        for row, i in enumerate(batch):
-            seq = self.sequences[i]  # a memory map: only this file batch is read
+        mask = (np.arange(n * cfg.seq_len) < self.lengths[batch][:, None]).astype(np.float32)  # (B, n * seq_len)
+        for row in range(len(batch)) if rows is None else rows:
+            seq = self.sequences[batch[row]]  # a memory map: only these rows of this file batch are read
             padded[row, overlap:overlap + len(seq)] = seq
-            mask[row, :len(seq)] = 1.0
         for s in range(n):
             start = s * cfg.seq_len
             yield Window(padded[:, start:start + cfg.seq_len + overlap],  # (B, seq_len + overlap)
@@ -206,11 +208,14 @@ class RandomSegments:
         self.file[row], self.left[row] = f, n
         self.pos[row] = self.rng.integers(0, self.lengths[f] - n * seq_len + 1)
 
-    def next_window(self):
+    def next_window(self, rows=None):
+        """The next `Window`. `rows` (default all): the rows to read; the others stay silence (under several
+        workers, rows that other workers train: `distribute.local_rows`). Every row's segment advances
+        either way, so the draws, the mask and the reset flags do not depend on `rows`."""
         cfg = self.config
         overlap = cfg.big_frame_size
         inputs = np.full((self.batch_size, overlap + cfg.seq_len), self.pad, np.int32)
-        for row in range(self.batch_size):
+        for row in range(self.batch_size) if rows is None else rows:
             seq, start = self.sequences[self.file[row]], self.pos[row] - overlap
             piece = seq[max(start, 0):self.pos[row] + cfg.seq_len]  # context before the segment when there is some
             inputs[row, inputs.shape[1] - len(piece):] = piece

@@ -127,7 +127,8 @@ class Trainer:
 
     def _load_data(self):
         """The training and validation levels (memory maps of the cache: a resumed run decodes nothing), the
-        validation subset of at most --val_minutes (the same every epoch), a warning when padding dominates."""
+        validation subset of at most --val_minutes (the same every epoch), a warning when padding dominates;
+        under several workers, which rows of each batch this one reads."""
         opts, cfg, log = self.options, self.config, self.log
         self.train_seqs = load_levels(self.run.train_files, cfg, cfg.seq_len, notice=log, cache_dir=opts.cache_dir)
         held_out = load_levels(self.run.val_files, cfg, cfg.seq_len, notice=log, cache_dir=opts.cache_dir)
@@ -143,6 +144,10 @@ class Trainer:
                 log(f"warning: {padding:.0%} of the whole-file batches is padding (the files' lengths differ too much, "
                     f"{self.train_seqs.lengths.min()} to {self.train_seqs.lengths.max()} samples): cut them into "
                     "equal chunks with chunk_audio.py, or train with --segment_windows")
+        rows = distribute.local_rows(self.strategy, opts.batch_size)
+        if len(rows) < opts.batch_size:  # several workers
+            log(f"This worker reads only the rows its replicas train: {len(rows)} of each batch's {opts.batch_size}"
+                + (f" (rows {rows[0]}-{rows[-1]})" if len(rows) else ""))
 
     def fit(self):
         """Trains up to `num_epochs` in the run's directory (which must exist); returns the final `Progress`."""
@@ -176,7 +181,8 @@ class Trainer:
         done = total - batches.num_windows(p.file_batches_done) + p.windows_done
         for b in range(p.file_batches_done, len(batches.file_batches)):
             # Resuming within file batch b: its first windows_done windows were trained, _carried is their state.
-            for window in itertools.islice(batches.windows(b), p.windows_done, None):
+            rows = distribute.local_rows(self.strategy, len(batches.file_batches[b]))  # this worker's rows
+            for window in itertools.islice(batches.windows(b, rows), p.windows_done, None):
                 done = self._step(window, None if window.reset else self._carried, None, epoch, reporter, avg, done)
             p.file_batches_done, p.windows_done, self._carried = b + 1, 0, None
         return avg
@@ -186,11 +192,12 @@ class Trainer:
         p = self.progress
         segments = RandomSegments(self.train_seqs, self.config, self.options.batch_size,
                                   self.options.segment_windows, seed=(self.options.seed, epoch))
-        for _ in range(p.windows_done):  # resuming within the epoch: the same windows, _carried their state
-            segments.next_window()
-        done = p.windows_done
+        # Resuming within the epoch: the same draws (no row read), _carried the state of their windows.
+        for _ in range(p.windows_done):
+            segments.next_window(rows=())
+        rows, done = distribute.local_rows(self.strategy, self.options.batch_size), p.windows_done
         while done < total:
-            window = segments.next_window()
+            window = segments.next_window(rows)
             done = self._step(window, self._carried, window.reset, epoch, reporter, avg, done)
         self._carried = None
 

@@ -22,6 +22,7 @@ import numpy as np  # noqa: E402
 
 from helpers import random_windows, run_steps, tiny_config, write_tone  # noqa: E402
 from samplernn import checkpoints, train_state  # noqa: E402
+from samplernn.distribute import local_rows  # noqa: E402
 from samplernn.model import build_model  # noqa: E402
 from samplernn.options import TrainOptions  # noqa: E402
 from samplernn.runs import create_run_dir, open_run  # noqa: E402
@@ -114,6 +115,7 @@ def trainer_epoch(strategy, work):
 if __name__ == "__main__":
     mirrored = tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"])
     assert mirrored.num_replicas_in_sync == 2
+    assert list(local_rows(mirrored, 3)) == [0, 1, 2], "one process reads the rows of all its replicas"
     same_steps_as_one_device(mirrored)
     carried_state_survives_a_checkpoint(mirrored)
     trainer_epoch(mirrored, sys.argv[1])

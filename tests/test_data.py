@@ -88,6 +88,66 @@ def test_random_segments_are_seeded_and_reach_every_file():
         RandomSegments(seqs, config, 4, 0, seed=0)
 
 
+class ReadLog:
+    """Sequences that record which ones are read; like `CachedLevels`, their lengths need no read."""
+
+    def __init__(self, seqs):
+        self.seqs, self.read = seqs, set()
+        self.lengths = np.array([len(s) for s in seqs])
+
+    def __len__(self):
+        return len(self.seqs)
+
+    def __getitem__(self, i):
+        self.read.add(int(i))
+        return self.seqs[i]
+
+
+def test_file_batch_windows_read_only_the_given_rows():
+    """A worker's rows (`distribute.local_rows`): the same windows there, silence elsewhere, and every row's mask
+    and reset; no other file is read."""
+    config = tiny_config()
+    zero = zero_level(config.q_type, config.q_levels)
+    seqs = [sine_levels(100 + 40 * i, config, freq=0.01 + 0.003 * i) for i in range(7)]
+    full = TBPTTBatches(ReadLog(seqs), config, 4, shuffle_seed=(0, 1))
+    part = TBPTTBatches(ReadLog(seqs), config, 4, shuffle_seed=(0, 1))
+    for b, rows in ((0, [2, 3]), (1, [1, 2]), (1, [])):
+        batch, others = part.file_batches[b], np.setdiff1d(np.arange(len(part.file_batches[b])), rows)
+        part.sequences.read.clear()
+        windows = list(part.windows(b, rows))
+        assert part.sequences.read == {int(batch[r]) for r in rows}, "a row of another worker was read"
+        expected = list(full.windows(b))
+        assert len(windows) == len(expected) > 1
+        for w, e in zip(windows, expected):
+            np.testing.assert_array_equal(w.inputs[rows], e.inputs[rows])
+            assert np.all(w.inputs[others] == zero)
+            np.testing.assert_array_equal(w.mask, e.mask)
+            assert w.reset == e.reset
+    assert full.sequences.read == set(range(7))
+
+
+def test_random_segments_read_only_the_given_rows_and_draw_the_same_segments():
+    config = tiny_config()
+    zero = zero_level(config.q_type, config.q_levels)
+    seqs = [sine_levels(400 + 100 * i, config, freq=0.01 + 0.003 * i) for i in range(8)]
+    full = RandomSegments(ReadLog(seqs), config, 4, 2, seed=5)
+    part = RandomSegments(ReadLog(seqs), config, 4, 2, seed=5)
+    rows, drawn = [1, 3], set()
+    for _ in range(12):
+        drawn |= set(part.file[rows].tolist())
+        w, e = part.next_window(rows), full.next_window()
+        np.testing.assert_array_equal(w.inputs[rows], e.inputs[rows])
+        assert np.all(w.inputs[[0, 2]] == zero)
+        np.testing.assert_array_equal(w.mask, e.mask)
+        np.testing.assert_array_equal(w.reset, e.reset)
+    assert part.sequences.read == drawn < full.sequences.read, "a row of another worker was read"
+    part.sequences.read.clear()
+    w, e = part.next_window(rows=()), full.next_window()
+    assert not part.sequences.read and np.all(w.inputs == zero)
+    np.testing.assert_array_equal(w.reset, e.reset)
+    np.testing.assert_array_equal(part.next_window().inputs, full.next_window().inputs, err_msg="draws differ")
+
+
 def test_split_is_seeded_and_refuses_empty_sides():
     files = [f"f{i}.wav" for i in range(10)]
     train, val = split_files(files, 0.2, seed=1)

@@ -8,8 +8,10 @@ import subprocess
 import sys
 
 import numpy as np
+import tensorflow as tf
 
 from helpers import tiny_config, write_tone
+from samplernn.distribute import local_rows, split_rows
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 ENV = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "PYTHONPATH": ROOT}
@@ -22,6 +24,38 @@ def test_mirrored_strategy_on_two_logical_cpus(tmp_path):
     assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-3000:]
     assert "mirrored steps == one device" in out.stdout and "mirrored trainer epoch ok" in out.stdout
     assert "mirrored carried state round trip ok" in out.stdout
+
+
+class WorkerOf:
+    """MultiWorkerMirroredStrategy as worker `task` of `workers` sees it, `local` replicas on each worker: its
+    replicas are task * local + i (TensorFlow's numbering, `CollectiveAllReduceExtended`), and only their
+    values are made here."""
+
+    def __init__(self, task, workers, local):
+        self.ids, self.num_replicas_in_sync = [task * local + i for i in range(local)], workers * local
+
+    def experimental_distribute_values_from_function(self, value_fn):
+        return [value_fn(tf.distribute.experimental.ValueContext(i, self.num_replicas_in_sync)) for i in self.ids]
+
+    def experimental_local_results(self, values):
+        return tuple(values)
+
+
+def test_each_worker_reads_the_rows_its_replicas_are_given():
+    """local_rows names exactly the real rows that split_rows hands this worker's replicas, for every batch size
+    (the last file batch of an epoch is smaller); together the workers cover every row once."""
+    for workers, local in ((2, 1), (2, 2), (3, 2), (4, 1)):
+        for batch in range(1, 10):
+            covered = []
+            for task in range(workers):
+                strategy = WorkerOf(task, workers, local)
+                given = np.concatenate([np.asarray(t) for t in split_rows(strategy, np.arange(1, batch + 1))[0]])
+                rows = local_rows(strategy, batch)
+                np.testing.assert_array_equal(rows, given[given > 0] - 1)  # 0: a padding row
+                covered.extend(rows)
+            assert sorted(covered) == list(range(batch))
+    assert list(local_rows(WorkerOf(1, 2, 2), 8)) == [4, 5, 6, 7]
+    assert list(local_rows(tf.distribute.get_strategy(), 5)) == [0, 1, 2, 3, 4]
 
 
 def free_ports(n):
@@ -74,6 +108,8 @@ def test_multi_worker_strategy_on_two_local_processes(tmp_path):
     for proc, out in zip(procs + [reference], outputs):
         assert proc.returncode == 0, out[-3000:]
     assert "Multi-worker training: this is worker 0, 2 replica(s)" in outputs[0]
+    for i, out in enumerate(outputs[:2]):  # the same weights as "single" below: the rows read were the right ones
+        assert f"reads only the rows its replicas train: 2 of each batch's 4 (rows {2 * i}-{2 * i + 1})" in out
     assert "Saved checkpoint" in outputs[0] and "Saved checkpoint" not in outputs[1]
     for a, b in zip(final_weights(logdir, "multi"), final_weights(logdir, "single")):
         np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-5)
