@@ -2,7 +2,7 @@
 
 import pytest
 
-import train
+from samplernn.commands import train
 
 
 def parse(*argv):
