@@ -74,7 +74,7 @@ def main():
     from samplernn.options import TrainOptions
     from samplernn.plots import save_learning_curve
     from samplernn.train_step import make_train_step
-    from samplernn.training import make_optimizer
+    from samplernn.optimizers import make_optimizer
 
     os.makedirs(args.out, exist_ok=True)
     config = load_config(args.config_file)

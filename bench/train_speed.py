@@ -73,7 +73,7 @@ def main():
     from samplernn.model import build_model
     from samplernn.options import TrainOptions
     from samplernn.train_step import make_train_step
-    from samplernn.training import make_optimizer
+    from samplernn.optimizers import make_optimizer
 
     config = load_config(args.config_file)
     options = TrainOptions(mixed_precision=args.mixed_precision)

@@ -20,7 +20,7 @@ import re
 
 import numpy as np
 
-from samplernn.audio import find_audio_files, load_audio
+from samplernn.audio import find_audio_files
 from samplernn.cache import LevelCache, default_cache_dir
 from samplernn.errors import SampleRNNError
 from samplernn.quantization import zero_level

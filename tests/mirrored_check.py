@@ -27,7 +27,8 @@ from samplernn.model import build_model  # noqa: E402
 from samplernn.options import TrainOptions  # noqa: E402
 from samplernn.runs import create_run_dir, open_run  # noqa: E402
 from samplernn.train_step import make_train_step  # noqa: E402
-from samplernn.training import Trainer, make_optimizer  # noqa: E402
+from samplernn.optimizers import make_optimizer  # noqa: E402
+from samplernn.training import Trainer  # noqa: E402
 
 
 def same_steps_as_one_device(strategy):

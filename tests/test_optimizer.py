@@ -6,7 +6,7 @@ import inspect
 import keras
 import pytest
 
-from samplernn import training
+from samplernn import optimizers
 from samplernn.options import TrainOptions
 
 # Arguments every Keras optimizer takes and that we leave at their (off) defaults: clipping is the train step's,
@@ -31,16 +31,16 @@ def muon_calls(monkeypatch):
 
 
 def test_muon_gets_every_one_of_its_own_arguments_explicitly(muon_calls):
-    training.make_optimizer(TrainOptions(optimizer="muon", learning_rate=0.01))
+    optimizers.make_optimizer(TrainOptions(optimizer="muon", learning_rate=0.01))
     (passed,) = muon_calls
     own = set(inspect.signature(MUON.__init__).parameters) - SHARED_OPTIMIZER_ARGS
     assert own - set(passed) == set()
 
 
 def test_built_muon_holds_exactly_what_we_pass(muon_calls):
-    optimizer = training.make_optimizer(TrainOptions(optimizer="muon", learning_rate=0.01))
+    optimizer = optimizers.make_optimizer(TrainOptions(optimizer="muon", learning_rate=0.01))
     (passed,) = muon_calls
     assert float(optimizer.learning_rate) == pytest.approx(passed.pop("learning_rate"))
     assert {name: getattr(optimizer, name) for name in passed} == passed
-    assert optimizer.weight_decay == training.MUON_WEIGHT_DECAY and optimizer.adam_weight_decay == 0.0
-    assert optimizer.exclude_layers == training.MUON_EXCLUDED
+    assert optimizer.weight_decay == optimizers.MUON_WEIGHT_DECAY and optimizer.adam_weight_decay == 0.0
+    assert optimizer.exclude_layers == optimizers.MUON_EXCLUDED

@@ -10,7 +10,7 @@ from samplernn.metrics import Average, masked_sums
 from samplernn.model import build_model
 from samplernn.options import TrainOptions
 from samplernn.train_step import DynamicLossScale, make_train_step
-from samplernn.training import make_optimizer
+from samplernn.optimizers import make_optimizer
 
 
 @pytest.mark.parametrize("amplitude_input", [False, True])

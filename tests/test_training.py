@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from helpers import make_run, random_windows, run_steps, tiny_config
-from samplernn import checkpoints, train_step, training
+from samplernn import checkpoints, optimizers, train_step, training
 from samplernn.errors import SampleRNNError
 from samplernn.options import TrainOptions
 
@@ -231,7 +231,7 @@ def test_accumulated_micro_batches_give_the_whole_batch_update():
     steps = []
     for model, parts in zip(models, (1, 3)):
         options = TrainOptions(optimizer="sgd", momentum=0.0, learning_rate=0.1, accumulate_steps=parts)
-        optimizer = training.make_optimizer(options)
+        optimizer = optimizers.make_optimizer(options)
         optimizer.build(model.trainable_variables)
         steps.append(train_step.make_train_step(model, optimizer, options))
     windows = random_windows(config, rows=4)
@@ -261,7 +261,7 @@ def test_restarting_some_rows_equals_a_fresh_start_for_them_and_trains_h0():
     config = tiny_config()
     model = build_model(config)
     options = TrainOptions(optimizer="sgd", momentum=0.0, learning_rate=0.1)
-    optimizer = training.make_optimizer(options)
+    optimizer = optimizers.make_optimizer(options)
     optimizer.build(model.trainable_variables)
     step = train_step.make_train_step(model, optimizer, options)
     first, second = random_windows(config, rows=3)
@@ -331,11 +331,11 @@ def test_muon_decays_only_the_matrices_it_steps():
     from samplernn.model import build_model
 
     model = build_model(tiny_config())
-    optimizer = training.make_optimizer(TrainOptions(optimizer="muon", learning_rate=0.01))
+    optimizer = optimizers.make_optimizer(TrainOptions(optimizer="muon", learning_rate=0.01))
     variables = model.trainable_variables
     before = [v.numpy().copy() for v in variables]
     optimizer.apply([np.zeros(v.shape, np.float32) for v in variables], variables)
-    shrink = 1.0 - 0.01 * training.MUON_WEIGHT_DECAY
+    shrink = 1.0 - 0.01 * optimizers.MUON_WEIGHT_DECAY
     muon = [not optimizer._should_use_adamw(v) for v in variables]
     assert any(muon) and not all(muon)
     for stepped, v, old in zip(muon, variables, before):
