@@ -133,11 +133,11 @@ def same_from(primed, free, rate):
 
 def write_results(out, args, rows, audio, reference, rate):
     """The wavs and hold.json into `out`."""
-    from samplernn.audio import write_wav
+    from samplernn.audio import write_audio
 
     os.makedirs(out, exist_ok=True)
     for row, wav in zip(rows, audio):
-        write_wav(os.path.join(out, f"{row['start']}_t{row['temperature']:g}_{row['index']}.wav"), wav, rate)
+        write_audio(os.path.join(out, f"{row['start']}_t{row['temperature']:g}_{row['index']}.wav"), wav, rate)
     share = {}  # "<start> <temperature>" -> share of the sequences that hold
     for start in dict.fromkeys(r["start"] for r in rows):
         for t in args.temperatures:

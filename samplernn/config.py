@@ -86,6 +86,11 @@ class SampleRNNConfig:
         a, b = self.to_dict(), other.to_dict()
         return [k for k in a if a[k] != b[k]]
 
+    def describe_diff(self, other: "SampleRNNConfig", mine: str, theirs: str) -> str:
+        """The differing fields as "key: <value> <mine> vs <value> <theirs>, ..." (empty when equal)."""
+        a, b = self.to_dict(), other.to_dict()
+        return ", ".join(f"{k}: {a[k]!r} {mine} vs {b[k]!r} {theirs}" for k in self.diff(other))
+
 
 def load_config(path: Optional[str]) -> SampleRNNConfig:
     """Reads a JSON config file (keys absent from it take their defaults); None gives the defaults."""

@@ -64,10 +64,8 @@ def check_config_file(config_file, run_config):
     from samplernn.config import load_config
 
     given = load_config(config_file)
-    differing = run_config.diff(given)
-    if differing:
-        details = ", ".join(f"{k}: {run_config.to_dict()[k]!r} in the run vs {given.to_dict()[k]!r} in the file"
-                            for k in differing)
+    details = run_config.describe_diff(given, "in the run", "in the file")
+    if details:
         raise SampleRNNError(f"--config_file '{config_file}' differs from the run's config in {details}; "
                              "generation uses the run's config.json: omit --config_file")
 

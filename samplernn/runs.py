@@ -33,10 +33,8 @@ def requested_config(config_file, sample_rate=None):
 
 
 def _check_same_config(saved, requested, run_dir):
-    differing = saved.diff(requested)
-    if differing:
-        details = ", ".join(f"{k}: {saved.to_dict()[k]!r} in the run vs {requested.to_dict()[k]!r} requested"
-                            for k in differing)
+    details = saved.describe_diff(requested, "in the run", "requested")
+    if details:
         raise SampleRNNError(f"cannot resume '{run_dir}': its config differs in {details}. "
                              "Use the run's config (omit --config_file) or start a new run with --no-resume")
 

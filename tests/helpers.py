@@ -1,6 +1,7 @@
 """Tiny configs and audio shared by the tests."""
 
 import json
+import os
 
 import numpy as np
 import soundfile as sf
@@ -58,3 +59,20 @@ def run_steps(step, windows, mask):
         assert bool(finite)
         results.append(([np.asarray(x) for x in sums], states))
     return results
+
+
+def untrained_run_dir(root, run_id):
+    """A run dir under `root` with an untrained checkpoint of the tiny config: enough for generate.py."""
+    import keras
+
+    from samplernn import checkpoints
+    from samplernn.config import save_config
+    from samplernn.model import build_model
+
+    path = checkpoints.new_run_dir(str(root), run_id)
+    save_config(tiny_config(), os.path.join(path, "config.json"))
+    model = build_model(tiny_config())
+    optimizer = keras.optimizers.Adam()
+    optimizer.build(model.trainable_variables)
+    checkpoints.save_checkpoint(path, model, optimizer, {"step": 0})
+    return path

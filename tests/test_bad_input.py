@@ -3,29 +3,18 @@
 import json
 import os
 
-import keras
 import pytest
 
 import chunk_audio
 import generate
 import train
-from helpers import tiny_config, write_tone
-from samplernn import checkpoints
-from samplernn.config import save_config
-from samplernn.model import build_model
+from helpers import tiny_config, untrained_run_dir, write_tone
 
 
 @pytest.fixture(scope="module")
 def run_dir(tmp_path_factory):
     """A run dir with an (untrained) checkpoint of the tiny config: enough for generate.py."""
-    root = tmp_path_factory.mktemp("runs")
-    path = checkpoints.new_run_dir(str(root), "bad")
-    save_config(tiny_config(), os.path.join(path, "config.json"))
-    model = build_model(tiny_config())
-    optimizer = keras.optimizers.Adam()
-    optimizer.build(model.trainable_variables)
-    checkpoints.save_checkpoint(path, model, optimizer, {"step": 0})
-    return path
+    return untrained_run_dir(tmp_path_factory.mktemp("runs"), "bad")
 
 
 def files(d):

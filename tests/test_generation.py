@@ -12,8 +12,8 @@ import soundfile as sf
 import tensorflow as tf
 
 import generate
-from helpers import tiny_config, write_tone
-from samplernn import checkpoints, generation
+from helpers import tiny_config, untrained_run_dir, write_tone
+from samplernn import generation
 from samplernn.config import save_config
 from samplernn.evaluation import score_audio
 from samplernn.generation import generate as generate_audio
@@ -102,13 +102,7 @@ def test_candidates_are_scored_from_the_priming_they_were_generated_from():
 @pytest.fixture(scope="module")
 def run_dir(tmp_path_factory):
     """A run dir with an (untrained) checkpoint of the tiny config."""
-    path = checkpoints.new_run_dir(str(tmp_path_factory.mktemp("runs")), "gen")
-    save_config(tiny_config(), os.path.join(path, "config.json"))
-    model = build_model(tiny_config())
-    optimizer = keras.optimizers.Adam()
-    optimizer.build(model.trainable_variables)
-    checkpoints.save_checkpoint(path, model, optimizer, {"step": 0})
-    return path
+    return untrained_run_dir(tmp_path_factory.mktemp("runs"), "gen")
 
 
 def run_generate(run_dir, output, *args):
