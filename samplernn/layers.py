@@ -54,10 +54,6 @@ class Linear(keras.layers.Layer):
     def effective_kernel(self):
         return _normalise(self.kernel, self.gain, 0) if self.weight_norm else self.kernel
 
-    def final_states(self, frames, conditioning, states):
-        """The new states of `call` (inference mode) without its output: no merge, no upsampling."""
-        return self._rnn_stack(frames, conditioning, states, self._sequence_layer, False)[1]
-
     def step_weights(self, rows):
         """The weights `step` takes over `rows` rows: the effective kernel (see `step_kernel`), the bias or None."""
         return step_kernel(self.effective_kernel(), rows), (self.bias if self.use_bias else None)

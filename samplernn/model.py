@@ -95,21 +95,26 @@ class SampleRNN(keras.Model):
         Returns (conditioning (B, L, dim): the bottom tier's upsampled output, which the sample MLP adds to
         its first layer; new states).
         """
-        conditioning, new_states = None, [None] * len(self.frame_tiers)
-        for k in reversed(range(len(self.frame_tiers))):
-            conditioning, new_states[k] = self.frame_tiers[k](self._tier_frames(inputs, k), conditioning, states[k],
-                                                              training=training)
+        conditioning, new_states = self._upper_tiers(inputs, states, training)
+        conditioning, new_states[0] = self.frame_tiers[0](self._tier_frames(inputs, 0), conditioning, states[0],
+                                                          training=training)
         return conditioning, new_states
 
     def advance_states(self, inputs, states):
         """The new states of `conditioning` (inference mode) without the conditioning itself: the bottom tier
         skips its upsampling and the sample MLP does not run. What priming on seed audio needs."""
+        conditioning, new_states = self._upper_tiers(inputs, states, False)
+        new_states[0] = self.frame_tiers[0].final_states(self._tier_frames(inputs, 0), conditioning, states[0])
+        return new_states
+
+    def _upper_tiers(self, inputs, states, training):
+        """The tiers above the bottom one, top first -> (their conditioning of the bottom tier (None with one
+        tier), new states with the bottom tier's still None)."""
         conditioning, new_states = None, [None] * len(self.frame_tiers)
         for k in reversed(range(1, len(self.frame_tiers))):
             conditioning, new_states[k] = self.frame_tiers[k](self._tier_frames(inputs, k), conditioning, states[k],
-                                                              training=False)
-        new_states[0] = self.frame_tiers[0].final_states(self._tier_frames(inputs, 0), conditioning, states[0])
-        return new_states
+                                                              training=training)
+        return conditioning, new_states
 
     def _tier_frames(self, inputs, k):
         """Tier k's input frames (B, L // fs, fs * frame_features) from inputs (B, L + big_frame_size)."""
