@@ -82,12 +82,12 @@ def load_seed_audio(path, offset, dur, config, min_samples):
     return audio
 
 
-def rank(model, config, audio, temps, num_seqs, start_from):
-    """(indices of the sequences to write, a label per sequence), the most likely first. Each candidate is
-    scored from `start_from`, the state it was generated from (the seed audio's priming, or silence)."""
+def rank(model, config, audio, labels, num_seqs, start_from):
+    """(indices of the sequences to write, their labels with the bits added, the bits), the most likely first.
+    Each candidate is scored from `start_from`, the state it was generated from (the seed audio's priming, or
+    silence)."""
     from samplernn.evaluation import score_audio
 
-    labels = [f" (temperature {t:g})" for t in temps]
     bits = score_audio(model, config, audio, start_from=start_from)
     order = sorted(range(len(audio)), key=lambda i: bits[i])
     for i in order:
@@ -118,7 +118,7 @@ def generate_files(args):
                      start_from=start, seed=seed)
     chosen, labels, bits = list(range(len(audio))), [f" (temperature {t:g})" for t in temps], None
     if args.candidates is not None:
-        chosen, labels, bits = rank(model, config, audio, temps, args.num_seqs, start)
+        chosen, labels, bits = rank(model, config, audio, labels, args.num_seqs, start)
     make_folder(folder, args.output_path)
     write_files(args, config, audio, paths, chosen, labels)
     write_settings(args, ckpt, seed, temps, seed_audio, paths, chosen, bits)

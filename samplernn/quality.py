@@ -140,13 +140,14 @@ def reference_figures(audios, sample_rate, seconds=STRETCH_SECONDS):
     and the share of their non-silent stretches at least HOLD_FLATNESS flat."""
     if not audios:
         raise SampleRNNError("no reference audio: the corpus's held-out figures need at least one file")
-    parts = [p for a in audios for p in stretches(a, sample_rate, seconds)]
+    flats = [frame_flatness(a) for a in audios]  # once per file: its stretches and its median take them
+    parts = [p for a, flat in zip(audios, flats) for p in stretches(a, sample_rate, seconds, flat=flat)]
     sounding = [p for p in parts if p["silence_fraction"] <= MOSTLY_SILENT]
     lengths = np.array([len(a) for a in audios], dtype=np.float64)
     return {"files": len(audios), "minutes": float(lengths.sum() / sample_rate / 60),
             "rms_db": float(np.mean([rms_db(a) for a in audios])),
             "silence_fraction": float(np.average([silence_fraction(a, sample_rate) for a in audios], weights=lengths)),
-            "flatness": float(np.mean([spectral_flatness(a) for a in audios])),
+            "flatness": float(np.mean([np.median(flat) for flat in flats])),
             "quiet_stretch_share": float(np.mean([p["rms_db"] < HOLD_QUIET_DB for p in parts])),
             "flat_stretch_share": float(np.mean([p["flatness"] >= HOLD_FLATNESS for p in sounding] or [0.0]))}
 
