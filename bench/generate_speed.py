@@ -1,9 +1,11 @@
 """Generation speed: wall seconds per generated second, for one stream and for many, after compilation.
 
-    python bench/generate_speed.py [--config_file default.config.json] [--streams 1 32] [--seconds 1]
+    python bench/generate_speed.py [--config_file default.config.json] [--streams 1 32] [--seconds 1] \
+        [--sampling adaptive plain]
 
 Times the second of two identical calls of `samplernn.generation.generate` (the first compiles), on an
-untrained model: the work per sample does not depend on the weights. Prints one line per stream count.
+untrained model: the work per sample does not depend on the weights. Prints one line per sampling and stream
+count (adaptive sampling is held at an arbitrary 4 bits/sample: the work per sample does not depend on it).
 """
 
 import argparse
@@ -23,6 +25,7 @@ def main():
     p.add_argument("--config_file", default="default.config.json")
     p.add_argument("--streams", type=int, nargs="+", default=[1, 32])
     p.add_argument("--seconds", type=float, default=1.0, help="seconds of audio per stream")
+    p.add_argument("--sampling", nargs="+", choices=["adaptive", "plain"], default=["adaptive"])
     args = p.parse_args()
 
     from samplernn.config import load_config
@@ -42,13 +45,14 @@ def main():
           f"memory bandwidth measured here -> at most {bandwidth * 1e9 / weight_bytes:,.0f} samples/s "
           f"({config.sample_rate * weight_bytes / bandwidth / 1e9:.1f} s per generated second), "
           "less what the caches hold")
-    for streams in args.streams:
-        generate(model, n, [1.0] * streams, q_type=config.q_type, seed=0)  # compile
+    for sampling, streams in [(s, n_streams) for s in args.sampling for n_streams in args.streams]:
+        target = 4.0 if sampling == "adaptive" else None
+        generate(model, n, [1.0] * streams, q_type=config.q_type, seed=0, target_bits=target)  # compile
         start = time.perf_counter()
-        generate(model, n, [1.0] * streams, q_type=config.q_type, seed=1)
+        generate(model, n, [1.0] * streams, q_type=config.q_type, seed=1, target_bits=target)
         wall = time.perf_counter() - start
         gflops = flops_per_sample(config) * n * streams / wall / 1e9
-        print(f"  {streams:4d} stream(s) x {args.seconds:g} s: {wall:.1f} s wall = {wall / args.seconds:.2f} s per "
+        print(f"  {sampling:8s} {streams:4d} stream(s) x {args.seconds:g} s: {wall:.1f} s wall = {wall / args.seconds:.2f} s per "
               f"generated second per stream, {wall / (args.seconds * streams):.3f} s per second of audio in total "
               f"({config.sample_rate * streams * args.seconds / wall:,.0f} samples/s, {gflops:.1f} GFLOP/s)")
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

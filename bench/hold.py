@@ -1,6 +1,7 @@
 """Does free-running generation hold the corpus's level and character? Per sequence and per 5-second stretch.
 
     python bench/hold.py --checkpoint_path logdir/piano/<run> --temperatures 1.0 [--num_samples 8] [--seconds 30]
+    python bench/hold.py ... --sampling plain: at the fixed temperatures, as before adaptive sampling
     python bench/hold.py --config_file configs/small_cpu.json --weights /tmp/q/run/model.weights.h5 \
         --data_dir /tmp/piano --temperatures 1.0 1.1 --out /tmp/q/run/hold
     ... [--seed_audio held_out.wav --prime_seconds 4]: every sequence continues the same real audio
@@ -16,6 +17,9 @@ the mean per stretch (does the level drift from the start or after a while?) and
 `--out`, hold.json and the wavs. `--compare_free` (with `--seed_audio`) also generates and judges the
 free-running streams, drawn with the same random numbers, and says per sequence from which second the primed
 stream is sample for sample the free one: after that second the start (h0 or the seed) no longer matters.
+Sampling is generate.py's default, adaptive, held at `--target_bits` (default: the model's bits/sample on the
+reference audio, what training's validation measures) times the temperature, or `--sampling plain`. Each
+sequence's row also gives its bits/sample under the model and the mean temperature it was drawn at.
 """
 
 import argparse
@@ -26,7 +30,7 @@ import sys
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-from samplernn.options import TEMPERATURE  # noqa: E402 (light: no TensorFlow)
+from samplernn.options import SAMPLING, TEMPERATURE  # noqa: E402 (light: no TensorFlow)
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
@@ -44,6 +48,9 @@ def parse_args():
     p.add_argument("--num_samples", type=int, default=8, help="sequences per temperature")
     p.add_argument("--seconds", type=float, default=30.0, help="length of each sequence")
     p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--sampling", choices=SAMPLING, default="adaptive")
+    p.add_argument("--target_bits", type=float, default=None,
+                   help="adaptive: bits/sample held at temperature 1 (default: the model's on the reference audio)")
     p.add_argument("--seed_audio", help="prime every sequence on this audio instead of starting from silence")
     p.add_argument("--prime_seconds", type=float, default=None,
                    help="prime on the first S seconds of --seed_audio (default: all of it)")
@@ -89,9 +96,9 @@ def reference_files(args, run_heldout):
 
 
 def print_tables(rows, temperatures):
-    print("| start | temperature | # | RMS dBFS | silence | flatness | RMS per 5-s stretch | flatness per stretch "
-          "| verdict |")
-    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+    print("| start | temperature | # | bits/sample | temperature drawn at (mean) | RMS dBFS | silence | flatness "
+          "| RMS per 5-s stretch | flatness per stretch | verdict |")
+    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
     for r in rows:
         at = r["collapsed_at"] if r["verdict"] == "collapsed" else r["ran_away_at"]
         levels = " ".join(f"{s['rms_db']:.0f}" for s in r["stretches"])
@@ -101,7 +108,8 @@ def print_tables(rows, temperatures):
             when += "; never = free-running"
         elif "same_as_free_from" in r:
             when += f"; = free-running from {r['same_as_free_from']:.2f} s"
-        print(f"| {r['start']} | {r['temperature']:g} | {r['index']} | {r['rms_db']:.1f} | {r['silence_fraction']:.0%} "
+        print(f"| {r['start']} | {r['temperature']:g} | {r['index']} | {r['bits']:.2f} | {r['drawn_at']:.2f} "
+              f"| {r['rms_db']:.1f} | {r['silence_fraction']:.0%} "
               f"| {r['flatness']:.3f} | {levels} | {flatness} | {r['verdict']}{when} |")
     for start in dict.fromkeys(r["start"] for r in rows):
         for t in temperatures:
@@ -131,7 +139,7 @@ def same_from(primed, free, rate):
     return float((differ[-1] + 1) / rate) if len(differ) else 0.0
 
 
-def write_results(out, args, rows, audio, reference, rate):
+def write_results(out, args, rows, audio, reference, rate, target):
     """The wavs and hold.json into `out`."""
     from samplernn.audio import write_audio
 
@@ -144,13 +152,23 @@ def write_results(out, args, rows, audio, reference, rate):
             group = [r["holds"] for r in rows if r["start"] == start and r["temperature"] == t]
             share[f"{start} {t:g}"] = float(np.mean(group))
     with open(os.path.join(out, "hold.json"), "w") as f:
-        json.dump({"args": vars(args), "reference": reference, "hold_share": share, "sequences": rows}, f, indent=1)
+        json.dump({"args": vars(args), "target_bits": target, "reference": reference, "hold_share": share,
+                   "sequences": rows}, f, indent=1)
+
+
+def heldout_bits(model, config, files):
+    """The model's bits/sample on `files` (the whole of each, from h0): what training's validation reports."""
+    from samplernn.data import load_levels
+    from samplernn.evaluation import evaluate, make_eval_step
+
+    levels = load_levels(files, config, config.seq_len, notice=lambda *_: None)
+    return evaluate(model, levels, config, 32, make_eval_step(model))[0].bits
 
 
 def main():
     args = parse_args()
     from samplernn.audio import load_audio
-    from samplernn.generation import generate
+    from samplernn.generation import generate_streams
     from samplernn.quality import hold_verdict, reference_figures, remove_dc
 
     config, model, run_heldout = load_model(args)
@@ -165,19 +183,26 @@ def main():
     if args.seed_audio:
         seed_audio = load_audio(args.seed_audio, rate)
         seed_audio = seed_audio[:int(args.prime_seconds * rate)] if args.prime_seconds else seed_audio
+    target = None if args.sampling == "plain" else args.target_bits or heldout_bits(model, config, files)
+    if target is not None:
+        print(f"adaptive sampling, held at {target:.3f} bits/sample times the temperature", flush=True)
     temps = [t for t in args.temperatures for _ in range(args.num_samples)]
-    streams = [generate(model, int(args.seconds * rate), temps, q_type=config.q_type, seed_audio=seed, seed=args.seed)
-               for seed in ([seed_audio, None] if args.compare_free else [seed_audio])]  # (B, T) each
-    starts = ["primed" if args.seed_audio else "silence", "silence"][:len(streams)]
-    audio = np.concatenate([remove_dc(s) for s in streams])  # primed streams first, then free-running ones
+    runs = [generate_streams(model, int(args.seconds * rate), temps, q_type=config.q_type, seed_audio=seed,
+                             seed=args.seed, target_bits=target)
+            for seed in ([seed_audio, None] if args.compare_free else [seed_audio])]
+    starts = ["primed" if args.seed_audio else "silence", "silence"][:len(runs)]
+    audio = np.concatenate([remove_dc(r.audio) for r in runs])  # primed streams first, then free-running ones
+    bits = np.concatenate([r.bits for r in runs])
+    drawn_at = np.concatenate([r.temperature for r in runs])
     rows = [dict(hold_verdict(wav, rate, reference), start=starts[i // len(temps)],
-                 temperature=temps[i % len(temps)], index=i % args.num_samples) for i, wav in enumerate(audio)]
+                 temperature=temps[i % len(temps)], index=i % args.num_samples, bits=float(bits[i]),
+                 drawn_at=float(drawn_at[i])) for i, wav in enumerate(audio)]
     if args.compare_free:
-        for row, primed, free in zip(rows, *streams):
+        for row, primed, free in zip(rows, *(r.audio for r in runs)):
             row["same_as_free_from"] = same_from(primed, free, rate)
     print_tables(rows, args.temperatures)
     if args.out:
-        write_results(args.out, args, rows, audio, reference, rate)
+        write_results(args.out, args, rows, audio, reference, rate, target)
 
 if __name__ == "__main__":
     main()

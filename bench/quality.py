@@ -5,7 +5,8 @@
 
 Seeded 90/10 file split (the held-out 10 % is never trained on). The clock counts training steps only:
 it pauses for each held-out evaluation, after which learning_curve.png is redrawn. At the end it generates
-`--num_samples` sequences of 10 s at `--temperature` and reports their silence fraction and spectral flatness
+`--num_samples` sequences of 10 s at `--temperature` (adaptive sampling held at the last held-out bits/sample,
+as train.py and generate.py sample by default, or `--sampling plain`) and reports their silence fraction and spectral flatness
 next to the corpus's own. `--save_weights` keeps the trained weights for `bench/conditioning_ablation.py` and
 `bench/temperature_sweep.py`.
 """
@@ -18,7 +19,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-from samplernn.options import OPTIMIZERS, TEMPERATURE  # noqa: E402 (light: no TensorFlow)
+from samplernn.options import OPTIMIZERS, SAMPLING, TEMPERATURE  # noqa: E402 (light: no TensorFlow)
 from samplernn.schedule import LR_SCHEDULES, learning_rate_at  # noqa: E402
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
@@ -42,6 +43,8 @@ def parse_args():
     p.add_argument("--eval_seconds", type=float, default=None,
                    help="evaluate on the first S seconds of each held-out file (default: all of it)")
     p.add_argument("--num_samples", type=int, default=3)
+    p.add_argument("--sampling", choices=SAMPLING, default="adaptive",
+                   help="of the final samples: adaptive (held at the last validation's bits/sample) or plain")
     p.add_argument("--temperature", type=float, default=TEMPERATURE,
                    help="sampling temperature of the generated samples")
     p.add_argument("--save_weights", action="store_true",
@@ -133,7 +136,8 @@ def main():
     if args.save_weights:
         model.save_weights(os.path.join(args.out, "model.weights.h5"))
     temps = [args.temperature] * args.num_samples
-    audio = generate(model, 10 * config.sample_rate, temps, q_type=config.q_type, seed=0)
+    target = curve[-1]["val_bits"] if args.sampling == "adaptive" else None
+    audio = generate(model, 10 * config.sample_rate, temps, q_type=config.q_type, seed=0, target_bits=target)
     generated = []
     for i, wav in enumerate(audio):
         line, stats = write_generated(os.path.join(args.out, f"sample_{i}.wav"), wav, config.sample_rate)
@@ -142,7 +146,7 @@ def main():
     corpus = corpus_stats([load_audio(p, config.sample_rate) for p in val_files], config.sample_rate)
     summary = {"config": args.config_file, "optimizer": args.optimizer, "learning_rate": args.learning_rate,
                "lr_schedule": args.lr_schedule, "warmup_steps": args.warmup_steps, "batch_size": args.batch_size,
-               "segment_windows": args.segment_windows, "temperature": args.temperature,
+               "segment_windows": args.segment_windows, "temperature": args.temperature, "sampling": args.sampling,
                "eval_seconds": args.eval_seconds, "steps": steps, "sec_per_step": trained / steps, "curve": curve,
                "generated": {k: float(np.mean([g[k] for g in generated])) for k in corpus}, "corpus_heldout": corpus}
     with open(os.path.join(args.out, "summary.json"), "w") as f:

@@ -82,6 +82,23 @@ def load_seed_audio(path, offset, dur, config, min_samples):
     return audio
 
 
+def target_bits(args, ckpt):
+    """The surprise adaptive sampling holds at temperature 1, or None for plain sampling: --target_bits, else
+    the checkpoint's validation bits/sample (the run's best when this checkpoint was saved unvalidated); a
+    run never validated samples plain, and says so."""
+    from samplernn.checkpoints import best_val_bits, read_meta, resolve_checkpoint
+
+    if args.sampling == "plain":
+        return None
+    if args.target_bits is not None:
+        return args.target_bits
+    bits = read_meta(ckpt).get("val_bits") or best_val_bits(resolve_checkpoint(args.checkpoint_path)[0])
+    if bits is None:
+        print(f"Sampling plain at --temperature: checkpoint '{ckpt}' has no validation bits/sample for adaptive "
+              "sampling to hold (give --target_bits to sample adaptively)")
+    return bits
+
+
 def rank(model, config, audio, labels, num_seqs, start_from):
     """(indices of the sequences to write, their labels with the bits added, the bits), the most likely first.
     Each candidate is scored from `start_from`, the state it was generated from (the seed audio's priming, or
@@ -100,12 +117,13 @@ def generate_files(args):
     temps = temperatures(args.temperature, args.num_seqs, args.candidates)
     paths = output_paths(args.output_path, args.num_seqs)
     folder = check_output_folder(args.output_path)
-    from samplernn.generation import generate, primed_start
+    from samplernn.generation import generate_streams, primed_start, stream_labels
     from samplernn.runs import load_run_config, load_trained_model
 
     if args.config_file is not None:
         check_config_file(args.config_file, load_run_config(args.checkpoint_path)[0])
     model, config, ckpt = load_trained_model(args.checkpoint_path)
+    target = target_bits(args, ckpt)
     seed_audio = None
     if args.seed_audio is not None:
         seed_audio = load_seed_audio(args.seed_audio, args.seed_offset, args.seed_dur, config, model.big_frame_size)
@@ -114,14 +132,15 @@ def generate_files(args):
           + (f", primed on {len(seed_audio) / config.sample_rate:g} s of '{args.seed_audio}'" if seed_audio is not None
              else ""))
     start = primed_start(model, config.q_type, seed_audio)
-    audio = generate(model, int(round(args.dur * config.sample_rate)), temps, q_type=config.q_type,
-                     start_from=start, seed=seed)
-    chosen, labels, bits = list(range(len(audio))), [f" (temperature {t:g})" for t in temps], None
+    streams = generate_streams(model, int(round(args.dur * config.sample_rate)), temps, q_type=config.q_type,
+                               start_from=start, seed=seed, target_bits=target)
+    audio = streams.audio
+    chosen, labels, bits = list(range(len(audio))), stream_labels(streams, temps, target), None
     if args.candidates is not None:
         chosen, labels, bits = rank(model, config, audio, labels, args.num_seqs, start)
     make_folder(folder, args.output_path)
     write_files(args, config, audio, paths, chosen, labels)
-    write_settings(args, ckpt, seed, temps, seed_audio, paths, chosen, bits)
+    write_settings(args, ckpt, seed, temps, target, seed_audio, paths, chosen, bits)
 
 
 def write_files(args, config, audio, paths, chosen, labels):
@@ -143,11 +162,11 @@ def settings_path(output_path):
     return os.path.splitext(output_path)[0] + SETTINGS_SUFFIX
 
 
-def write_settings(args, ckpt, seed, temps, seed_audio, paths, chosen, bits):
+def write_settings(args, ckpt, seed, temps, target, seed_audio, paths, chosen, bits):
     """<stem>.json beside the audio: the seed and every setting that, given again, reproduces these files."""
     settings = {
         "seed": seed, "checkpoint": os.path.abspath(ckpt), "num_seqs": args.num_seqs, "dur": args.dur,
-        "temperature": temps, "candidates": args.candidates,
+        "temperature": temps, "sampling": "plain" if target is None else "adaptive", "target_bits": target, "candidates": args.candidates,
         "seed_audio": os.path.abspath(args.seed_audio) if args.seed_audio is not None else None,
         "seed_offset": args.seed_offset, "seed_dur": args.seed_dur,
         "seed_audio_samples": None if seed_audio is None else len(seed_audio),

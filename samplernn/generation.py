@@ -4,8 +4,15 @@ One pass of the outer loop produces one top frame (`big_frame_size` samples). Ti
 `frame_sizes[k]` samples, the sample MLP once per sample. The state is explicit: a context buffer of
 two top frames (the last complete one and the one being written), every tier's RNN state, and the
 conditioning each tier hands down. No Python runs per sample.
+
+Sampling can be adaptive (`generate_streams` with `target_bits`, the tools' default): each stream's
+temperature is steered, sample by sample, so that what the stream draws stays as surprising to the model as
+real audio is (the model's validation bits per sample). At a fixed temperature a stream can settle into a state it never leaves: its own noise makes
+the model less certain, which draws more noise, or the reverse, down into silence (BENCHMARKS.md, "Free-
+running generation that holds").
 """
 
+import math
 from typing import NamedTuple
 
 import numpy as np
@@ -20,16 +27,18 @@ def _while(n, body, init):
 
 
 class BlockLoop:
-    """The generation loop of one model. `pick(logits (B, q), t) -> (levels (B,) int32, extra)` chooses
-    sample t (counted from the start of the loop); `extra` (B, ...) is recorded per sample when
-    `extra_shape` is given (the replay test records logits this way)."""
+    """The generation loop of one model. `pick(logits (B, q), t, carry) -> (levels (B,) int32, extra, carry)`
+    chooses sample t (counted from the start of the loop); `carry` is the picker's own state (tensors, () for
+    none), handed from each sample to the next; `extra` (B, ...) is recorded per sample when `extra_shape` is
+    given (the replay test records logits this way)."""
 
     def __init__(self, model, pick, extra_shape=None):
         self.model, self.pick, self.extra_shape = model, pick, extra_shape
         self.big = model.big_frame_size
 
-    def run(self, ctx, states, num_blocks):
-        """ctx (B, 2 * big) int32 whose first half is the last top frame -> (levels (B, n * big), extras)."""
+    def run(self, ctx, states, num_blocks, carry=()):
+        """ctx (B, 2 * big) int32 whose first half is the last top frame -> (levels (B, n * big), extras,
+        the picker's last carry)."""
         # Lookup tables and kernels laid out for this many streams, once per call (`backend.step_kernel`).
         rows = ctx.shape[0]
         self.mlp_weights = self.model.sample_mlp.step_weights(rows)
@@ -38,18 +47,18 @@ class BlockLoop:
         levels = tf.TensorArray(tf.int32, size=n, element_shape=(None,))
         extras = tf.TensorArray(tf.float32, size=n if self.extra_shape else 0, element_shape=self.extra_shape)
 
-        def top(j, carry):
-            ctx, states, levels, extras = carry
+        def top(j, loop):
+            ctx, states, out = loop
             top_tier = len(self.model.frame_sizes) - 1
-            ctx, states, levels, extras = self._tier(top_tier, j * self.big, 0, ctx, states, None, levels, extras)
+            ctx, states, out = self._tier(top_tier, j * self.big, 0, ctx, states, None, out)
             # The block just written becomes the context of the next one.
-            return tf.concat([ctx[:, self.big:], tf.zeros_like(ctx[:, self.big:])], axis=1), states, levels, extras
+            return tf.concat([ctx[:, self.big:], tf.zeros_like(ctx[:, self.big:])], axis=1), states, out
 
-        _, _, levels, extras = _while(num_blocks, top, (ctx, states, levels, extras))
+        _, _, (levels, extras, carry) = _while(num_blocks, top, (ctx, states, (levels, extras, carry)))
         levels = tf.transpose(levels.stack())  # (B, n)
-        return levels, (tf.transpose(extras.stack(), [1, 0, 2]) if self.extra_shape else None)
+        return levels, (tf.transpose(extras.stack(), [1, 0, 2]) if self.extra_shape else None), carry
 
-    def _tier(self, k, t0, pos, ctx, states, conditioning, levels, extras):
+    def _tier(self, k, t0, pos, ctx, states, conditioning, out):
         """Tier k steps once at block position `pos`, then everything below it fills its frame."""
         fs = self.model.frame_sizes[k]
         frame = self.model.frame_input(tf.slice(ctx, [0, self.big + pos - fs], [-1, fs]))  # (B, fs)
@@ -58,26 +67,28 @@ class BlockLoop:
         states = states[:k] + [tier_state] + states[k + 1:]
         sub = self.model.frame_sizes[k - 1] if k > 0 else 1
 
-        def body(i, carry):
-            ctx, states, levels, extras = carry
+        def body(i, loop):
+            ctx, states, out = loop
             if k > 0:
-                return self._tier(k - 1, t0, pos + i * sub, ctx, states, upsampled[:, i], levels, extras)
-            ctx, levels, extras = self._sample(t0, pos + i, ctx, upsampled[:, i], levels, extras)
-            return ctx, states, levels, extras
+                return self._tier(k - 1, t0, pos + i * sub, ctx, states, upsampled[:, i], out)
+            ctx, out = self._sample(t0, pos + i, ctx, upsampled[:, i], out)
+            return ctx, states, out
 
-        return _while(tier.ratio, body, (ctx, states, levels, extras))
+        return _while(tier.ratio, body, (ctx, states, out))
 
-    def _sample(self, t0, pos, ctx, conditioning, levels, extras):
+    def _sample(self, t0, pos, ctx, conditioning, out):
+        """Sample t0 + pos: written into the context, the levels and (with `extra_shape`) the extras."""
+        levels, extras, carry = out
         fs0 = self.model.frame_sizes[0]
         window = tf.slice(ctx, [0, self.big + pos - fs0], [-1, fs0])  # (B, fs0) previous samples
         logits = self.model.sample_mlp.step(self.mlp_weights, window, conditioning)  # (B, q_levels)
         t = t0 + pos
-        chosen, extra = self.pick(logits, t)
+        chosen, extra, carry = self.pick(logits, t, carry)
         batch = tf.shape(ctx)[0]
         index = tf.stack([tf.range(batch), tf.fill([batch], self.big + pos)], axis=1)  # (B, 2)
         if self.extra_shape:
             extras = extras.write(t, extra)
-        return tf.tensor_scatter_nd_update(ctx, index, chosen), levels.write(t, chosen), extras
+        return tf.tensor_scatter_nd_update(ctx, index, chosen), (levels.write(t, chosen), extras, carry)
 
 
 # Bottom-tier steps per priming chunk (as `recurrence.CHUNK`): a long seed runs chunk by chunk through one
@@ -141,17 +152,40 @@ def primed_start(model, q_type, seed_audio=None):
     return Start(ctx.numpy()[0, :big], states)
 
 
+# Adaptive sampling: stream i draws at temperature base_i * exp(c_i). After each sample, c_i moves against
+# the sample's surprise (-log2 of its probability under the model, at temperature 1) minus the stream's target,
+# SURPRISE_GAIN per bit: a stream drawing more surprising samples than real audio gives (on its way into
+# noise) cools down, one drawing less surprising ones (on its way into silence) warms up. 1e-2 per sample
+# reacts within milliseconds; 1e-3 and 3e-3 held the streams of the second benchmark corpus as well but left
+# piano streams with more silent gaps (BENCHMARKS.md). The temperature stays within TEMPERATURE_RANGE of the
+# base, so a stream cannot run off where its target is out of reach.
+SURPRISE_GAIN = 1e-2
+TEMPERATURE_RANGE = (0.5, 2.0)
+
+
 def _compiled_sampler(model, num_blocks):
-    """One XLA-compiled sampling function per model and length, built on first use."""
+    """One XLA-compiled sampling function per model and length, built on first use:
+    (ctx, states, base temperatures (B,), target bits (B,), gain, seed) -> (levels (B, n), carry), the carry
+    being the sums over the samples of their surprise (bits) and of the temperature they were drawn at."""
     cache = model.__dict__.setdefault("_compiled_samplers", {})
     if num_blocks not in cache:
+        low, high = (math.log(x) for x in TEMPERATURE_RANGE)
+
         @tf.function(jit_compile=True, reduce_retracing=True)
-        def sample(ctx, states, temperatures, seed):
-            def pick(logits, t):
-                logits = tf.cast(logits, tf.float32) / temperatures[:, None]
-                draw = tf.random.stateless_categorical(logits, 1, seed=tf.stack([seed, t]))
-                return tf.cast(draw[:, 0], tf.int32), None
-            return BlockLoop(model, pick).run(ctx, states, num_blocks)[0]
+        def sample(ctx, states, temperatures, targets, gain, seed):
+            def pick(logits, t, carry):
+                c, surprise_sum, temperature_sum = carry
+                logits = tf.cast(logits, tf.float32)
+                temperature = temperatures * tf.exp(c)  # exactly `temperatures` while c is 0 (plain sampling)
+                draw = tf.cast(tf.random.stateless_categorical(logits / temperature[:, None], 1,
+                                                               seed=tf.stack([seed, t]))[:, 0], tf.int32)
+                surprise = (tf.reduce_logsumexp(logits, axis=-1) - tf.gather(logits, draw, batch_dims=1)) / math.log(2.0)
+                c = tf.clip_by_value(c - gain * (surprise - targets), low, high)
+                return draw, None, (c, surprise_sum + surprise, temperature_sum + temperature)
+
+            zeros = tf.zeros_like(temperatures)
+            levels, _, carry = BlockLoop(model, pick).run(ctx, states, num_blocks, (zeros, zeros, zeros))
+            return levels, carry[1:]
         cache[num_blocks] = sample
     return cache[num_blocks]
 
@@ -163,15 +197,27 @@ def seed_to_levels(seed_audio, q_type, q_levels, big):
     return np.concatenate([np.full(pad, zero_level(q_type, q_levels), np.int32), levels])
 
 
-def generate(model, num_samples, temperatures, *, q_type, seed_audio=None, seed=None, start_from=None):
+class Streams(NamedTuple):
+    """What `generate_streams` returns: per stream its audio, and the mean over its samples of their surprise
+    to the model (bits/sample: the model's own score of the audio) and of the temperature each was drawn at."""
+    audio: np.ndarray  # (streams, samples) float32
+    bits: np.ndarray  # (streams,)
+    temperature: np.ndarray  # (streams,)
+
+
+def generate_streams(model, num_samples, temperatures, *, q_type, seed_audio=None, seed=None, start_from=None,
+                     target_bits=None):
     """Generates audio, one stream per temperature, and does no I/O.
 
     model: a built SampleRNN. num_samples: samples per stream. temperatures: floats > 0.
+    target_bits: None samples each stream at its fixed temperature; a float samples adaptively, each stream
+    held at its temperature times `target_bits` of surprise per sample (use the model's validation bits: 1.0
+    then means as surprising as real audio, 1.1 ten percent more).
     q_type: the quantization law the model was trained with. seed_audio: optional float array in
     [-1, 1] that primes every stream (once: the primed state is copied to each stream). start_from: a
     `Start` already primed (by `primed_start`), instead of `seed_audio`. seed: int RNG seed; the same seed gives
     the same audio.
-    Returns float32 audio (num_streams, num_samples): the continuation only, without the seed.
+    Returns `Streams`; the audio is the continuation only, without the seed.
     """
     if start_from is not None and seed_audio is not None:
         raise ValueError("give seed_audio or start_from, not both")
@@ -181,6 +227,27 @@ def generate(model, num_samples, temperatures, *, q_type, seed_audio=None, seed=
     ctx, states = start_from.tile(len(temps))
     if seed is None:
         seed = int(np.random.default_rng().integers(2 ** 31))
-    sampler = _compiled_sampler(model, -(-num_samples // model.big_frame_size))
-    levels = sampler(ctx, states, tf.constant(temps), tf.constant(seed, tf.int32))
-    return dequantize(levels.numpy()[:, :num_samples], q_type, model.q_levels)
+    if target_bits is None:
+        base, targets, gain = temps, np.zeros_like(temps), 0.0
+    else:
+        base, targets, gain = np.ones_like(temps), temps * np.float32(target_bits), SURPRISE_GAIN
+    num_blocks = -(-num_samples // model.big_frame_size)
+    levels, (surprise, temperature) = _compiled_sampler(model, num_blocks)(
+        ctx, states, tf.constant(base), tf.constant(targets), tf.constant(gain, tf.float32), tf.constant(seed, tf.int32))
+    n = num_blocks * model.big_frame_size
+    return Streams(dequantize(levels.numpy()[:, :num_samples], q_type, model.q_levels), surprise.numpy() / n,
+                   temperature.numpy() / n)
+
+
+def stream_labels(streams, temperatures, target_bits):
+    """Per stream, what a report says of how it was drawn: the temperature; adaptive, the target and the
+    average temperature; and the surprise of its audio to the model (bits/sample)."""
+    if target_bits is None:
+        return [f" (temperature {t:g}; {b:.2f} bits/sample)" for t, b in zip(temperatures, streams.bits)]
+    return [f" (temperature {t:g}, adaptive: {b:.2f} bits/sample for a target of {t * target_bits:.2f}, drawn at "
+            f"{avg:.2f} on average)" for t, b, avg in zip(temperatures, streams.bits, streams.temperature)]
+
+
+def generate(model, num_samples, temperatures, **kwargs):
+    """The audio of `generate_streams` (float32, (streams, samples))."""
+    return generate_streams(model, num_samples, temperatures, **kwargs).audio

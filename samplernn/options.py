@@ -10,6 +10,9 @@ CHECKPOINT_POLICIES = ("Always", "Best")
 NAN_POLICIES = ("stop", "skip")
 MIXED_PRECISION = ("off", "bf16", "fp16")
 TEMPERATURE = 1.0  # default sampling temperature of generate.py and of train.py's generations (BENCHMARKS.md)
+# adaptive: each stream's temperature is steered so that its audio stays as surprising to the model as the
+# validation audio (times --temperature); plain: drawn at the fixed --temperature (samplernn.generation).
+SAMPLING = ("adaptive", "plain")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -36,6 +39,7 @@ class TrainOptions:
     max_generate_per_epoch: int = 1
     output_file_dur: float = 3.0
     temperature: tuple = (TEMPERATURE,)
+    sampling: str = "adaptive"
     nan_policy: str = "stop"
     accumulate_steps: int = 1
     segment_windows: int = 0
@@ -58,6 +62,8 @@ class TrainOptions:
         if self.mixed_precision not in MIXED_PRECISION:
             raise SampleRNNError(f"--mixed_precision must be one of {', '.join(MIXED_PRECISION)}, "
                                  f"got {self.mixed_precision!r}")
+        if self.sampling not in SAMPLING:
+            raise SampleRNNError(f"--sampling must be one of {', '.join(SAMPLING)}, got {self.sampling!r}")
         if self.nan_policy not in NAN_POLICIES:
             raise SampleRNNError(f"--nan_policy must be one of {', '.join(NAN_POLICIES)}, got {self.nan_policy!r}")
 

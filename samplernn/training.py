@@ -17,7 +17,7 @@ from samplernn.data import RandomSegments, TBPTTBatches, load_levels, validation
 from samplernn.errors import SampleRNNError
 from samplernn.evaluation import evaluate, make_eval_step
 from samplernn.export import write_generated
-from samplernn.generation import generate
+from samplernn.generation import generate_streams, stream_labels
 from samplernn.interrupts import deferred_interrupt
 from samplernn.metrics import Average
 from samplernn.model import build_model
@@ -284,13 +284,14 @@ class Trainer:
         opts, cfg = self.options, self.config
         n = opts.max_generate_per_epoch
         temps = [opts.temperature[i % len(opts.temperature)] for i in range(n)]
-        audio = generate(self._inference_model(), int(opts.output_file_dur * cfg.sample_rate), temps,
-                         q_type=cfg.q_type, seed=opts.seed + epoch)
+        target = self._validated[1] if opts.sampling == "adaptive" else None  # this epoch's validation bits
+        streams = generate_streams(self._inference_model(), int(opts.output_file_dur * cfg.sample_rate), temps,
+                                   q_type=cfg.q_type, seed=opts.seed + epoch, target_bits=target)
         out_dir = os.path.join(self.run.run_dir, "generated")
         os.makedirs(out_dir, exist_ok=True)
-        for i, (wav, temp) in enumerate(zip(audio, temps)):
+        for i, (wav, label) in enumerate(zip(streams.audio, stream_labels(streams, temps, target))):
             path = os.path.join(out_dir, f"epoch_{epoch:04d}_{i}.wav")
-            line, _ = write_generated(path, wav, cfg.sample_rate, label=f" (temperature {temp:g})")
+            line, _ = write_generated(path, wav, cfg.sample_rate, label=label)
             self.log(line)
             with self.writer.as_default(step=self.progress.step):
                 tf.summary.audio(f"generated/{i}", np.asarray(wav)[None, :, None], cfg.sample_rate)

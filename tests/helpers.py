@@ -61,8 +61,9 @@ def run_steps(step, windows, mask):
     return results
 
 
-def untrained_run_dir(root, run_id):
-    """A run dir under `root` with an untrained checkpoint of the tiny config: enough for generate.py."""
+def untrained_run_dir(root, run_id, val_bits=None):
+    """A run dir under `root` with an untrained checkpoint of the tiny config: enough for generate.py. With
+    `val_bits` the checkpoint records that validation loss, as one saved after a validation does."""
     import keras
 
     from samplernn import checkpoints
@@ -74,5 +75,5 @@ def untrained_run_dir(root, run_id):
     model = build_model(tiny_config())
     optimizer = keras.optimizers.Adam()
     optimizer.build(model.trainable_variables)
-    checkpoints.save_checkpoint(path, model, optimizer, {"step": 0})
+    checkpoints.save_checkpoint(path, model, optimizer, {"step": 0, **({"val_bits": val_bits} if val_bits else {})})
     return path

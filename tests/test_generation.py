@@ -77,7 +77,8 @@ def test_generation_primed_once_equals_the_old_per_stream_teacher_forced_priming
     levels = np.tile(generation.seed_to_levels(seed_audio, config.q_type, config.q_levels, 16)[None], (3, 1))
     states = teacher_forced_states(model, levels)
     ctx = np.concatenate([levels[:, -16:], np.zeros((3, 16), np.int32)], axis=1)
-    old = generation._compiled_sampler(model, 5)(tf.constant(ctx), states, tf.constant(temps), tf.constant(11))
+    old, _ = generation._compiled_sampler(model, 5)(tf.constant(ctx), states, tf.constant(temps), tf.zeros(3), 0.0,
+                                                   tf.constant(11))
     np.testing.assert_array_equal(new, generation.dequantize(old.numpy()[:, :80], config.q_type, config.q_levels))
 
 

@@ -4,7 +4,7 @@ import argparse
 import sys
 
 from samplernn.cli import non_negative_int, positive_float, positive_int, run_main
-from samplernn.options import TEMPERATURE
+from samplernn.options import SAMPLING, TEMPERATURE
 
 SEED_DUR = 5.0  # seconds of --seed_audio that prime generation by default
 
@@ -20,6 +20,12 @@ def build_parser():
     p.add_argument("--dur", type=positive_float, default=3.0, help="seconds of audio per sequence")
     p.add_argument("--temperature", type=positive_float, nargs="+", default=[TEMPERATURE],
                    help="sampling temperature: one value for all sequences, or one per sequence")
+    p.add_argument("--sampling", choices=SAMPLING, default="adaptive",
+                   help="adaptive: steer each sequence's temperature, sample by sample, so that it stays as surprising "
+                        "to the model as real audio (--target_bits times --temperature); plain: the fixed --temperature")
+    p.add_argument("--target_bits", type=positive_float,
+                   help="adaptive sampling: the surprise (bits/sample) held at --temperature 1 (default: the "
+                        "checkpoint's validation bits/sample)")
     p.add_argument("--seed", type=non_negative_int,
                    help="RNG seed: the same seed gives identical audio (default: drawn, printed and saved)")
     p.add_argument("--seed_audio", help="audio file that primes every sequence (at least one top frame long)")

@@ -5,7 +5,7 @@ import shlex
 import sys
 
 from samplernn.cli import add_on_off, non_negative_float, non_negative_int, positive_float, positive_int, run_main
-from samplernn.options import CHECKPOINT_POLICIES, MIXED_PRECISION, NAN_POLICIES, OPTIMIZERS, TrainOptions
+from samplernn.options import CHECKPOINT_POLICIES, MIXED_PRECISION, NAN_POLICIES, OPTIMIZERS, SAMPLING, TrainOptions
 from samplernn.schedule import LR_SCHEDULES
 
 
@@ -48,6 +48,9 @@ def build_parser():
     p.add_argument("--max_generate_per_epoch", type=positive_int, help="sequences generated per epoch")
     p.add_argument("--output_file_dur", type=positive_float, help="seconds of audio generated per sequence")
     p.add_argument("--temperature", type=positive_float, nargs="+", help="sampling temperature(s), one per sequence")
+    p.add_argument("--sampling", choices=SAMPLING,
+                   help="adaptive: steer each sequence's temperature so that it stays as surprising to the model as "
+                        "the validation audio (times --temperature); plain: the fixed --temperature")
     p.add_argument("--nan_policy", choices=NAN_POLICIES,
                    help="on a NaN/Inf loss: stop (keeping the last checkpoint) or skip the step")
     p.add_argument("--accumulate_steps", type=positive_int,

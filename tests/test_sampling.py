@@ -1,0 +1,99 @@
+"""Adaptive sampling: each stream's temperature steered so that its samples stay as surprising to the model as
+the target (the validation bits/sample, times the stream's temperature); plain sampling at fixed temperatures."""
+
+import json
+import re
+
+import numpy as np
+import pytest
+
+import generate
+from helpers import tiny_config, untrained_run_dir
+from samplernn import generation
+from samplernn.evaluation import score_audio
+from samplernn.generation import generate_streams
+from samplernn.model import build_model
+
+
+@pytest.fixture(scope="module")
+def model():
+    return build_model(tiny_config())
+
+
+def test_plain_sampling_reports_the_models_own_score_of_what_it_drew(model):
+    config = tiny_config()
+    streams = generate_streams(model, 640, [1.0, 0.5], q_type=config.q_type, seed=4)
+    np.testing.assert_allclose(streams.bits, score_audio(model, config, streams.audio), rtol=1e-4)
+    np.testing.assert_allclose(streams.temperature, [1.0, 0.5], rtol=1e-6)  # fixed: never steered
+
+
+def test_adaptive_sampling_holds_each_stream_at_its_target_surprise(model):
+    config = tiny_config()
+    # What the (untrained) model's draws score at fixed temperatures 0.6 and 1.0 (~3.1 and ~3.5 of 4 bits):
+    # a target between them is in reach, by cooling.
+    cool, plain = (generate_streams(model, 4000, [t], q_type=config.q_type, seed=1).bits[0] for t in (0.6, 1.0))
+    target = (cool + plain) / 2
+    temps = [1.0, 0.97, 1.03]  # the targets: target times each
+    streams = generate_streams(model, 4000, temps, q_type=config.q_type, seed=1, target_bits=target)
+    # The mean over the whole stream, its first few dozen samples of settling included.
+    np.testing.assert_allclose(streams.bits, np.array(temps) * target, atol=0.03)
+    assert np.all((0.6 < streams.temperature) & (streams.temperature < 1.0)), streams.temperature
+    assert streams.temperature[1] < streams.temperature[0] < streams.temperature[2]
+    np.testing.assert_allclose(streams.bits, score_audio(model, config, streams.audio), rtol=1e-4)
+
+
+def test_the_temperature_is_steered_only_within_its_range(model):
+    config = tiny_config()
+    # Unreachable targets: far above what the model can give (its plain surprise is ~3.4 of 4 bits) and
+    # next to nothing.
+    streams = generate_streams(model, 2000, [20.0, 0.01], q_type=config.q_type, seed=2, target_bits=1.0)
+    low, high = generation.TEMPERATURE_RANGE
+    assert low <= streams.temperature.min() and streams.temperature.max() <= high
+    np.testing.assert_allclose(streams.temperature, [high, low], rtol=0.1)  # pinned at the bounds
+
+
+def test_without_gain_adaptive_sampling_is_plain_sampling_at_temperature_one(model, monkeypatch):
+    config = tiny_config()
+    plain = generate_streams(model, 320, [1.0, 1.0], q_type=config.q_type, seed=5)
+    monkeypatch.setattr(generation, "SURPRISE_GAIN", 0.0)
+    adaptive = generate_streams(model, 320, [1.0, 1.0], q_type=config.q_type, seed=5, target_bits=2.0)
+    np.testing.assert_array_equal(adaptive.audio, plain.audio)
+
+
+def run_generate(run_dir, output, *args):
+    return generate.main(["--checkpoint_path", str(run_dir), "--output_path", str(output), "--dur", "0.3",
+                          "--no-spectrogram", "--seed", "3", *map(str, args)])
+
+
+def settings(output):
+    with open(output.with_suffix(".json")) as f:
+        return json.load(f)
+
+
+def test_generate_holds_the_checkpoints_validation_bits_by_default(tmp_path, capsys):
+    run_dir = untrained_run_dir(tmp_path / "runs", "validated", val_bits=3.0)
+    assert run_generate(run_dir, tmp_path / "a.wav", "--num_seqs", 2, "--temperature", 1.0, 0.9) == 0
+    out = capsys.readouterr().out
+    assert re.search(r"temperature 1, adaptive: [\d.]+ bits/sample for a target of 3\.00", out)
+    assert re.search(r"temperature 0\.9, adaptive: [\d.]+ bits/sample for a target of 2\.70", out)
+    assert settings(tmp_path / "a.wav")["sampling"] == "adaptive" and settings(tmp_path / "a.wav")["target_bits"] == 3.0
+    assert run_generate(run_dir, tmp_path / "b.wav", "--target_bits", 2.5) == 0
+    assert "target of 2.50" in capsys.readouterr().out and settings(tmp_path / "b.wav")["target_bits"] == 2.5
+    assert run_generate(run_dir, tmp_path / "c.wav", "--sampling", "plain") == 0
+    assert re.search(r"\(temperature 1; [\d.]+ bits/sample\)", capsys.readouterr().out)
+    assert settings(tmp_path / "c.wav")["sampling"] == "plain" and settings(tmp_path / "c.wav")["target_bits"] is None
+
+
+def test_a_run_never_validated_samples_plain_and_says_so(tmp_path, capsys):
+    run_dir = untrained_run_dir(tmp_path / "runs", "unvalidated")
+    assert run_generate(run_dir, tmp_path / "a.wav") == 0
+    out = capsys.readouterr().out
+    assert "Sampling plain at --temperature" in out and "no validation bits/sample" in out
+    assert settings(tmp_path / "a.wav")["sampling"] == "plain"
+
+
+@pytest.mark.parametrize("flag, value", [("--sampling", "hot"), ("--target_bits", "0"), ("--target_bits", "x")])
+def test_bad_sampling_flags_are_refused(tmp_path, capsys, flag, value):
+    with pytest.raises(SystemExit) as e:
+        run_generate(tmp_path, tmp_path / "a.wav", flag, value)
+    assert e.value.code == 2 and flag in capsys.readouterr().err
