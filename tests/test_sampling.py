@@ -97,3 +97,24 @@ def test_bad_sampling_flags_are_refused(tmp_path, capsys, flag, value):
     with pytest.raises(SystemExit) as e:
         run_generate(tmp_path, tmp_path / "a.wav", flag, value)
     assert e.value.code == 2 and flag in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("sampling", ["adaptive", "plain"])
+def test_train_generates_held_at_the_epochs_validation_bits(tmp_path, sampling):
+    from helpers import make_run
+    from samplernn import training
+    from samplernn.options import TrainOptions
+
+    lines = []
+    options = TrainOptions(num_epochs=1, batch_size=3, early_stopping_patience=0, output_file_dur=0.3,
+                           temperature=(1.0, 1.2), max_generate_per_epoch=2, sampling=sampling)
+    trainer = training.Trainer(make_run(tmp_path), options, log=lines.append)
+    trainer.fit()
+    val_bits = trainer.progress.best_val_bits  # the one epoch's validation
+    wrote = [line for line in lines if line.startswith("Wrote ")]
+    assert len(wrote) == 2
+    if sampling == "adaptive":
+        assert "(temperature 1, adaptive: " in wrote[0] and f"a target of {val_bits:.2f}," in wrote[0]
+        assert "(temperature 1.2, adaptive: " in wrote[1] and f"a target of {1.2 * val_bits:.2f}," in wrote[1]
+    else:
+        assert all(re.search(r"\(temperature [\d.]+; [\d.]+ bits/sample\)", line) for line in wrote)

@@ -208,7 +208,7 @@ def test_ctrl_c_while_generating_saves_the_step_again_and_keeps_best(tmp_path, m
     def interrupted(*args, **kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(training, "generate", interrupted)
+    monkeypatch.setattr(training, "generate_streams", interrupted)
     with pytest.raises(KeyboardInterrupt):
         trainer.fit()
     latest, best = checkpoints.latest_checkpoint(run.run_dir), checkpoints.best_checkpoint(run.run_dir)
