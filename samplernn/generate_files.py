@@ -100,16 +100,16 @@ def target_bits(args, ckpt):
 
 
 def rank(model, config, audio, labels, num_seqs, start_from):
-    """(indices of the sequences to write, their labels with the bits added, the bits), the most likely first.
-    Each candidate is scored from `start_from`, the state it was generated from (the seed audio's priming, or
-    silence)."""
+    """(indices of the sequences to write, the bits), the most likely first. Each candidate is scored by a
+    teacher-forced pass from `start_from`, the state it was generated from (the seed audio's priming, or
+    silence); its label already gives the sampler's own tally of the same bits."""
     from samplernn.evaluation import score_audio
 
     bits = score_audio(model, config, audio, start_from=start_from)
     order = sorted(range(len(audio)), key=lambda i: bits[i])
     for i in order:
         print(f"candidate {i}: {bits[i]:.3f} bits/sample{labels[i]}{' (kept)' if i in order[:num_seqs] else ''}")
-    return order[:num_seqs], [f"{label}, {b:.3f} bits/sample" for label, b in zip(labels, bits)], bits
+    return order[:num_seqs], bits
 
 
 def generate_files(args):
@@ -137,7 +137,7 @@ def generate_files(args):
     audio = streams.audio
     chosen, labels, bits = list(range(len(audio))), stream_labels(streams, temps, target), None
     if args.candidates is not None:
-        chosen, labels, bits = rank(model, config, audio, labels, args.num_seqs, start)
+        chosen, bits = rank(model, config, audio, labels, args.num_seqs, start)
     make_folder(folder, args.output_path)
     write_files(args, config, audio, paths, chosen, labels)
     write_settings(args, ckpt, seed, temps, target, seed_audio, paths, chosen, bits)
