@@ -40,14 +40,15 @@ def _check_same_config(saved, requested, run_dir):
 
 
 def open_run(*, data_dir, logdir_root, run_id, config_file, sample_rate, val_frac, seed, resume, resume_from,
-             writer=True, notice=print):
+             val_minutes=None, writer=True, notice=print):
     """The `Run` to train: the resumed one if asked for and found, else a new one whose `run_dir` is None
     until `create_run_dir` writes it (so a run that fails on its input leaves nothing behind).
 
     `writer=False` (a multi-worker process that writes nothing) follows only a run with a complete
     checkpoint: a run dir without one may be the one the chief is writing at this moment. A run is resumed only
     with the `data_dir`, `val_frac` and `seed` it was started with (anything else would silently train on its
-    old split under the new flags).
+    old split under the new flags), and with its `val_minutes` when given (another validation subset would make
+    `best` and early stopping compare losses of different audio).
     """
     if resume_from is not None:
         run_dir, ckpt = checkpoints.resolve_checkpoint(resume_from)
@@ -55,7 +56,8 @@ def open_run(*, data_dir, logdir_root, run_id, config_file, sample_rate, val_fra
         run_dir = checkpoints.find_latest_run(logdir_root, run_id) if resume else None
         ckpt = checkpoints.latest_checkpoint(run_dir) if run_dir else None
     if run_dir is not None and (ckpt is not None or writer):
-        return _resumed_run(run_dir, ckpt, config_file, sample_rate, data_dir, {"val_frac": val_frac, "seed": seed})
+        flags = {"val_frac": val_frac, "seed": seed, **({} if val_minutes is None else {"val_minutes": val_minutes})}
+        return _resumed_run(run_dir, ckpt, config_file, sample_rate, data_dir, flags)
     config = requested_config(config_file, sample_rate)
     train_files, val_files = split_files(list_training_files(data_dir), val_frac, seed, notice=notice)
     return Run(None, config, train_files, val_files, data_dir=os.path.abspath(data_dir))

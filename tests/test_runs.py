@@ -17,9 +17,10 @@ def options(**changes):
     return TrainOptions(**{**dict(num_epochs=1, batch_size=3, generate=False, early_stopping_patience=0), **changes})
 
 
-def reopen(tmp_path, data_dir=None, val_frac=0.25, seed=0):
+def reopen(tmp_path, data_dir=None, val_frac=0.25, seed=0, val_minutes=None):
     return open_run(data_dir=str(data_dir or tmp_path / "data"), logdir_root=str(tmp_path / "logdir"), run_id="t",
-                    config_file=None, sample_rate=None, val_frac=val_frac, seed=seed, resume=True, resume_from=None)
+                    config_file=None, sample_rate=None, val_frac=val_frac, seed=seed, resume=True, resume_from=None,
+                    val_minutes=val_minutes)
 
 
 def started_run(tmp_path):
@@ -51,11 +52,13 @@ def test_resume_refuses_another_data_dir_naming_both_folders(tmp_path):
 
 
 @pytest.mark.parametrize("flags, named", [(dict(val_frac=0.5), "--val_frac 0.25 in the run vs 0.5 requested"),
-                                          (dict(seed=3), "--seed 0 in the run vs 3 requested")])
+                                          (dict(seed=3), "--seed 0 in the run vs 3 requested"),
+                                          (dict(val_minutes=2.0), "--val_minutes 5.0 in the run vs 2.0 requested")])
 def test_resume_refuses_other_split_flags(tmp_path, flags, named):
-    started_run(tmp_path)
+    run = started_run(tmp_path)
     with pytest.raises(SampleRNNError, match=named):
         reopen(tmp_path, **flags)
+    assert reopen(tmp_path, val_minutes=5.0).run_dir == run.run_dir, "the run's own flags resume it"
 
 
 def test_an_old_run_without_a_saved_data_dir_is_compared_by_its_files_folder(tmp_path):

@@ -79,7 +79,8 @@ def train(args):
     chief = is_chief(strategy)  # the one process that writes (always, but with several workers)
     run = open_run(data_dir=args.data_dir, logdir_root=args.logdir_root, run_id=args.id,
                    config_file=args.config_file, sample_rate=args.sample_rate, val_frac=options.val_frac,
-                   seed=options.seed, resume=args.resume, resume_from=args.resume_from, writer=chief)
+                   seed=options.seed, resume=args.resume, resume_from=args.resume_from,
+                   val_minutes=options.val_minutes, writer=chief)
     if run.run_dir is not None:
         print(describe_resumed(run))
     print("\n".join(devices))
