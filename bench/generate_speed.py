@@ -52,8 +52,9 @@ def main():
         generate(model, n, [1.0] * streams, q_type=config.q_type, seed=1, target_bits=target)
         wall = time.perf_counter() - start
         gflops = flops_per_sample(config) * n * streams / wall / 1e9
-        print(f"  {sampling:8s} {streams:4d} stream(s) x {args.seconds:g} s: {wall:.1f} s wall = {wall / args.seconds:.2f} s per "
-              f"generated second per stream, {wall / (args.seconds * streams):.3f} s per second of audio in total "
+        print(f"  {sampling:8s} {streams:4d} stream(s) x {args.seconds:g} s: {wall:.1f} s wall = "
+              f"{wall / args.seconds:.2f} s per generated second per stream, "
+              f"{wall / (args.seconds * streams):.3f} s per second of audio in total "
               f"({config.sample_rate * streams * args.seconds / wall:,.0f} samples/s, {gflops:.1f} GFLOP/s)")
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"  peak RSS {rss:,.0f} MiB")

@@ -6,9 +6,9 @@
 Seeded 90/10 file split (the held-out 10 % is never trained on). The clock counts training steps only:
 it pauses for each held-out evaluation, after which learning_curve.png is redrawn. At the end it generates
 `--num_samples` sequences of 10 s at `--temperature` (adaptive sampling held at the last held-out bits/sample,
-as train.py and generate.py sample by default, or `--sampling plain`) and reports their silence fraction and spectral flatness
-next to the corpus's own. `--save_weights` keeps the trained weights for `bench/conditioning_ablation.py` and
-`bench/temperature_sweep.py`.
+as train.py and generate.py sample by default, or `--sampling plain`) and reports their silence fraction and
+spectral flatness next to the corpus's own. `--save_weights` keeps the trained weights for
+`bench/conditioning_ablation.py` and `bench/temperature_sweep.py`.
 """
 
 import argparse

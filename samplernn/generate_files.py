@@ -166,7 +166,8 @@ def write_settings(args, ckpt, seed, temps, target, seed_audio, paths, chosen, b
     """<stem>.json beside the audio: the seed and every setting that, given again, reproduces these files."""
     settings = {
         "seed": seed, "checkpoint": os.path.abspath(ckpt), "num_seqs": args.num_seqs, "dur": args.dur,
-        "temperature": temps, "sampling": "plain" if target is None else "adaptive", "target_bits": target, "candidates": args.candidates,
+        "temperature": temps, "sampling": "plain" if target is None else "adaptive", "target_bits": target,
+        "candidates": args.candidates,
         "seed_audio": os.path.abspath(args.seed_audio) if args.seed_audio is not None else None,
         "seed_offset": args.seed_offset, "seed_dur": args.seed_dur,
         "seed_audio_samples": None if seed_audio is None else len(seed_audio),

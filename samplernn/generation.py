@@ -7,9 +7,9 @@ conditioning each tier hands down. No Python runs per sample.
 
 Sampling can be adaptive (`generate_streams` with `target_bits`, the tools' default): each stream's
 temperature is steered, sample by sample, so that what the stream draws stays as surprising to the model as
-real audio is (the model's validation bits per sample). At a fixed temperature a stream can settle into a state it never leaves: its own noise makes
-the model less certain, which draws more noise, or the reverse, down into silence (BENCHMARKS.md, "Free-
-running generation that holds").
+real audio is (the model's validation bits per sample). At a fixed temperature a stream can settle into a
+state it never leaves: its own noise makes the model less certain, which draws more noise, or the reverse,
+down into silence (BENCHMARKS.md, "Free-running generation that holds").
 """
 
 import math
@@ -179,7 +179,8 @@ def _compiled_sampler(model, num_blocks):
                 temperature = temperatures * tf.exp(c)  # exactly `temperatures` while c is 0 (plain sampling)
                 draw = tf.cast(tf.random.stateless_categorical(logits / temperature[:, None], 1,
                                                                seed=tf.stack([seed, t]))[:, 0], tf.int32)
-                surprise = (tf.reduce_logsumexp(logits, axis=-1) - tf.gather(logits, draw, batch_dims=1)) / math.log(2.0)
+                nats = tf.reduce_logsumexp(logits, axis=-1) - tf.gather(logits, draw, batch_dims=1)  # -ln p(draw)
+                surprise = nats / math.log(2.0)
                 c = tf.clip_by_value(c - gain * (surprise - targets), low, high)
                 return draw, None, (c, surprise_sum + surprise, temperature_sum + temperature)
 
@@ -199,7 +200,8 @@ def seed_to_levels(seed_audio, q_type, q_levels, big):
 
 class Streams(NamedTuple):
     """What `generate_streams` returns: per stream its audio, and the mean over its samples of their surprise
-    to the model (bits/sample: the model's own score of the audio) and of the temperature each was drawn at."""
+    to the model (bits/sample: the model's own score of the audio) and of the temperature each was drawn at
+    (means over whole top frames: the last one may run up to big_frame_size - 1 samples past the audio)."""
     audio: np.ndarray  # (streams, samples) float32
     bits: np.ndarray  # (streams,)
     temperature: np.ndarray  # (streams,)
@@ -233,7 +235,8 @@ def generate_streams(model, num_samples, temperatures, *, q_type, seed_audio=Non
         base, targets, gain = np.ones_like(temps), temps * np.float32(target_bits), SURPRISE_GAIN
     num_blocks = -(-num_samples // model.big_frame_size)
     levels, (surprise, temperature) = _compiled_sampler(model, num_blocks)(
-        ctx, states, tf.constant(base), tf.constant(targets), tf.constant(gain, tf.float32), tf.constant(seed, tf.int32))
+        ctx, states, tf.constant(base), tf.constant(targets), tf.constant(gain, tf.float32),
+        tf.constant(seed, tf.int32))
     n = num_blocks * model.big_frame_size
     return Streams(dequantize(levels.numpy()[:, :num_samples], q_type, model.q_levels), surprise.numpy() / n,
                    temperature.numpy() / n)

@@ -21,8 +21,9 @@ def build_parser():
     p.add_argument("--temperature", type=positive_float, nargs="+", default=[TEMPERATURE],
                    help="sampling temperature: one value for all sequences, or one per sequence")
     p.add_argument("--sampling", choices=SAMPLING, default="adaptive",
-                   help="adaptive: steer each sequence's temperature, sample by sample, so that it stays as surprising "
-                        "to the model as real audio (--target_bits times --temperature); plain: the fixed --temperature")
+                   help="adaptive: steer each sequence's temperature, sample by sample, so that it stays as "
+                        "surprising to the model as real audio (--target_bits times --temperature); plain: the fixed "
+                        "--temperature")
     p.add_argument("--target_bits", type=positive_float,
                    help="adaptive sampling: the surprise (bits/sample) held at --temperature 1 (default: the "
                         "checkpoint's validation bits/sample)")
