@@ -4,7 +4,6 @@ import tensorflow as tf
 
 from samplernn.data import TBPTTBatches, load_levels
 from samplernn.metrics import Average, masked_sums
-from samplernn.quantization import quantize
 
 
 def make_eval_step(model):
@@ -16,9 +15,9 @@ def make_eval_step(model):
     return eval_step
 
 
-def evaluate(model, sequences, config, batch_size, eval_step=None, start_from=None):
+def evaluate(model, sequences, config, batch_size, eval_step=None):
     """Bits/sample and accuracy of `sequences` (int level arrays or `cache.CachedLevels`), each from a fresh
-    state: silence and h0, or `start_from` (a `generation.Start`: the context and states of priming on seed audio).
+    state (silence and h0).
 
     Returns (mean over all samples, list of one `Average` per sequence).
     """
@@ -29,22 +28,12 @@ def evaluate(model, sequences, config, batch_size, eval_step=None, start_from=No
         states = None
         for window in batches.windows(b):
             if window.reset:
-                states = _fresh_states(model, window.inputs, start_from)
+                states = model.initial_states(window.inputs.shape[0])
             sums, states = eval_step(window.inputs, window.mask, states)
             total.add(sums)
             for row, index in enumerate(file_batch):
                 per_file[index].add(sums, row)
     return total, per_file
-
-
-def _fresh_states(model, inputs, start_from):
-    """The states a first window (B, big + seq_len) starts from; with `start_from`, its silent context
-    (the first top frame) is replaced, in place, by the primed one."""
-    if start_from is None:
-        return model.initial_states(inputs.shape[0])
-    ctx, states = start_from.tile(inputs.shape[0])
-    inputs[:, :model.big_frame_size] = ctx.numpy()[:, :model.big_frame_size]
-    return states
 
 
 def evaluate_files(model, config, paths, batch_size, notice=print, cache_dir=None):
@@ -55,11 +44,3 @@ def evaluate_files(model, config, paths, batch_size, notice=print, cache_dir=Non
     return {"bits_per_sample": total.bits, "accuracy": total.accuracy, "samples": int(total.count),
             "files": [{"path": path, "bits_per_sample": avg.bits, "accuracy": avg.accuracy, "samples": int(avg.count)}
                       for path, avg in zip(paths, per_file)]}
-
-
-def score_audio(model, config, audio, batch_size=32, start_from=None):
-    """Bits/sample of each generated sequence (N, T) under the model: lower is more likely. `start_from`:
-    the `generation.Start` the sequences were generated from (None: silence and h0)."""
-    sequences = [quantize(row, config.q_type, config.q_levels) for row in audio]
-    _, per_sequence = evaluate(model, sequences, config, batch_size, start_from=start_from)
-    return [avg.bits for avg in per_sequence]

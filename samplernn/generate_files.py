@@ -99,17 +99,14 @@ def target_bits(args, ckpt):
     return bits
 
 
-def rank(model, config, audio, labels, num_seqs, start_from):
-    """(indices of the sequences to write, the bits), the most likely first. Each candidate is scored by a
-    teacher-forced pass from `start_from`, the state it was generated from (the seed audio's priming, or
-    silence); its label already gives the sampler's own tally of the same bits."""
-    from samplernn.evaluation import score_audio
-
-    bits = score_audio(model, config, audio, start_from=start_from)
-    order = sorted(range(len(audio)), key=lambda i: bits[i])
+def rank(bits, labels, num_seqs):
+    """Indices of the sequences to write, the most likely first: by `bits`, each candidate's bits/sample as the
+    sampler tallied them from the state it was generated from (the seed audio's priming, or silence), which is
+    what a teacher-forced pass from that state gives."""
+    order = sorted(range(len(bits)), key=lambda i: bits[i])
     for i in order:
         print(f"candidate {i}: {bits[i]:.3f} bits/sample{labels[i]}{' (kept)' if i in order[:num_seqs] else ''}")
-    return order[:num_seqs], bits
+    return order[:num_seqs]
 
 
 def generate_files(args):
@@ -137,7 +134,8 @@ def generate_files(args):
     audio = streams.audio
     chosen, labels, bits = list(range(len(audio))), stream_labels(streams, temps, target), None
     if args.candidates is not None:
-        chosen, bits = rank(model, config, audio, labels, args.num_seqs, start)
+        bits = [float(b) for b in streams.bits]
+        chosen = rank(bits, labels, args.num_seqs)
     make_folder(folder, args.output_path)
     write_files(args, config, audio, paths, chosen, labels)
     write_settings(args, ckpt, seed, temps, target, seed_audio, paths, chosen, bits)

@@ -165,14 +165,15 @@ TEMPERATURE_RANGE = (0.5, 2.0)
 
 def _compiled_sampler(model, num_blocks):
     """One XLA-compiled sampling function per model and length, built on first use:
-    (ctx, states, base temperatures (B,), target bits (B,), gain, seed) -> (levels (B, n), carry), the carry
-    being the sums over the samples of their surprise (bits) and of the temperature they were drawn at."""
+    (ctx, states, base temperatures (B,), target bits (B,), gain, seed, count) -> (levels (B, n), sums): the
+    sums over the first `count` samples (those kept; the last top frame may run past them) of their surprise
+    (bits) and of the temperature they were drawn at."""
     cache = model.__dict__.setdefault("_compiled_samplers", {})
     if num_blocks not in cache:
         low, high = (math.log(x) for x in TEMPERATURE_RANGE)
 
         @tf.function(jit_compile=True, reduce_retracing=True)
-        def sample(ctx, states, temperatures, targets, gain, seed):
+        def sample(ctx, states, temperatures, targets, gain, seed, count):
             def pick(logits, t, carry):
                 c, surprise_sum, temperature_sum = carry
                 logits = tf.cast(logits, tf.float32)
@@ -182,7 +183,8 @@ def _compiled_sampler(model, num_blocks):
                 nats = tf.reduce_logsumexp(logits, axis=-1) - tf.gather(logits, draw, batch_dims=1)  # -ln p(draw)
                 surprise = nats / math.log(2.0)
                 c = tf.clip_by_value(c - gain * (surprise - targets), low, high)
-                return draw, None, (c, surprise_sum + surprise, temperature_sum + temperature)
+                kept = tf.cast(t < count, tf.float32)
+                return draw, None, (c, surprise_sum + kept * surprise, temperature_sum + kept * temperature)
 
             zeros = tf.zeros_like(temperatures)
             levels, _, carry = BlockLoop(model, pick).run(ctx, states, num_blocks, (zeros, zeros, zeros))
@@ -200,8 +202,8 @@ def seed_to_levels(seed_audio, q_type, q_levels, big):
 
 class Streams(NamedTuple):
     """What `generate_streams` returns: per stream its audio, and the mean over its samples of their surprise
-    to the model (bits/sample: the model's own score of the audio) and of the temperature each was drawn at
-    (means over whole top frames: the last one may run up to big_frame_size - 1 samples past the audio)."""
+    to the model (bits/sample: the model's own score of the audio, as a teacher-forced pass would give it) and
+    of the temperature each was drawn at."""
     audio: np.ndarray  # (streams, samples) float32
     bits: np.ndarray  # (streams,)
     temperature: np.ndarray  # (streams,)
@@ -236,10 +238,9 @@ def generate_streams(model, num_samples, temperatures, *, q_type, seed_audio=Non
     num_blocks = -(-num_samples // model.big_frame_size)
     levels, (surprise, temperature) = _compiled_sampler(model, num_blocks)(
         ctx, states, tf.constant(base), tf.constant(targets), tf.constant(gain, tf.float32),
-        tf.constant(seed, tf.int32))
-    n = num_blocks * model.big_frame_size
-    return Streams(dequantize(levels.numpy()[:, :num_samples], q_type, model.q_levels), surprise.numpy() / n,
-                   temperature.numpy() / n)
+        tf.constant(seed, tf.int32), tf.constant(num_samples, tf.int32))
+    return Streams(dequantize(levels.numpy()[:, :num_samples], q_type, model.q_levels),
+                   surprise.numpy() / num_samples, temperature.numpy() / num_samples)
 
 
 def stream_labels(streams, temperatures, target_bits):

@@ -77,3 +77,13 @@ def untrained_run_dir(root, run_id, val_bits=None):
     optimizer.build(model.trainable_variables)
     checkpoints.save_checkpoint(path, model, optimizer, {"step": 0, **({"val_bits": val_bits} if val_bits else {})})
     return path
+
+
+def teacher_forced_bits(model, config, audio):
+    """Bits/sample of each generated sequence (N, T) under the model by a teacher-forced pass from silence
+    and h0 (`evaluation.evaluate`): the reference the sampler's own tally is checked against."""
+    from samplernn.evaluation import evaluate
+    from samplernn.quantization import quantize
+
+    _, per_sequence = evaluate(model, [quantize(row, config.q_type, config.q_levels) for row in audio], config, 32)
+    return [avg.bits for avg in per_sequence]

@@ -12,10 +12,9 @@ import soundfile as sf
 import tensorflow as tf
 
 import generate
-from helpers import tiny_config, untrained_run_dir, write_tone
+from helpers import teacher_forced_bits, tiny_config, untrained_run_dir, write_tone
 from samplernn import generation
 from samplernn.config import save_config
-from samplernn.evaluation import score_audio
 from samplernn.generation import generate as generate_audio
 from samplernn.generation import prime, primed_start
 from samplernn.model import build_model
@@ -78,7 +77,7 @@ def test_generation_primed_once_equals_the_old_per_stream_teacher_forced_priming
     states = teacher_forced_states(model, levels)
     ctx = np.concatenate([levels[:, -16:], np.zeros((3, 16), np.int32)], axis=1)
     old, _ = generation._compiled_sampler(model, 5)(tf.constant(ctx), states, tf.constant(temps), tf.zeros(3), 0.0,
-                                                   tf.constant(11))
+                                                   tf.constant(11), tf.constant(80))
     np.testing.assert_array_equal(new, generation.dequantize(old.numpy()[:, :80], config.q_type, config.q_levels))
 
 
@@ -87,8 +86,8 @@ def test_candidates_are_scored_from_the_priming_they_were_generated_from():
     model = build_model(config)
     seed_audio = 0.6 * np.sign(np.sin(np.arange(160) / 3.0))
     start = primed_start(model, config.q_type, seed_audio)
-    audio = generate_audio(model, 100, [1.0, 1.0], q_type=config.q_type, start_from=start, seed=2)
-    primed = score_audio(model, config, audio, start_from=start)
+    streams = generation.generate_streams(model, 100, [1.0, 1.0], q_type=config.q_type, start_from=start, seed=2)
+    audio, primed = streams.audio, streams.bits  # what --candidates ranks by
     # The reference: the teacher-forced pass over silence + seed + continuation, counting the continuation only.
     seed_lv = generation.seed_to_levels(seed_audio, config.q_type, config.q_levels, 16)
     for row, bits in zip(audio, primed):
@@ -97,7 +96,7 @@ def test_candidates_are_scored_from_the_priming_they_were_generated_from():
         logits = model(x[None], training=False)[0][0, len(seed_lv):len(seed_lv) + 100]
         nll = keras.losses.sparse_categorical_crossentropy(x[16 + len(seed_lv):][:100], logits, from_logits=True)
         assert bits == pytest.approx(float(np.mean(nll)) / np.log(2), rel=1e-4)
-    assert not np.allclose(primed, score_audio(model, config, audio)), "scores depend on the priming"
+    assert not np.allclose(primed, teacher_forced_bits(model, config, audio)), "scores depend on the priming"
 
 
 @pytest.fixture(scope="module")

@@ -8,9 +8,8 @@ import numpy as np
 import pytest
 
 import generate
-from helpers import tiny_config, untrained_run_dir
+from helpers import teacher_forced_bits, tiny_config, untrained_run_dir
 from samplernn import generation
-from samplernn.evaluation import score_audio
 from samplernn.generation import generate_streams
 from samplernn.model import build_model
 
@@ -23,7 +22,7 @@ def model():
 def test_plain_sampling_reports_the_models_own_score_of_what_it_drew(model):
     config = tiny_config()
     streams = generate_streams(model, 640, [1.0, 0.5], q_type=config.q_type, seed=4)
-    np.testing.assert_allclose(streams.bits, score_audio(model, config, streams.audio), rtol=1e-4)
+    np.testing.assert_allclose(streams.bits, teacher_forced_bits(model, config, streams.audio), rtol=1e-4)
     np.testing.assert_allclose(streams.temperature, [1.0, 0.5], rtol=1e-6)  # fixed: never steered
 
 
@@ -39,7 +38,7 @@ def test_adaptive_sampling_holds_each_stream_at_its_target_surprise(model):
     np.testing.assert_allclose(streams.bits, np.array(temps) * target, atol=0.03)
     assert np.all((0.6 < streams.temperature) & (streams.temperature < 1.0)), streams.temperature
     assert streams.temperature[1] < streams.temperature[0] < streams.temperature[2]
-    np.testing.assert_allclose(streams.bits, score_audio(model, config, streams.audio), rtol=1e-4)
+    np.testing.assert_allclose(streams.bits, teacher_forced_bits(model, config, streams.audio), rtol=1e-4)
 
 
 def test_the_temperature_is_steered_only_within_its_range(model):
