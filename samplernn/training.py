@@ -87,8 +87,9 @@ class Trainer:
             else:
                 checkpoints.load_weights(run.checkpoint, self.model)
                 checkpoints.load_optimizer(run.checkpoint, self.optimizer, self.model.trainable_variables)
-                self.progress = Progress(**checkpoints.read_meta(run.checkpoint)["progress"])
-                self._validated = (self.progress.step, checkpoints.read_meta(run.checkpoint).get("val_bits"))
+                meta = checkpoints.read_meta(run.checkpoint)
+                self.progress = Progress(**meta["progress"])
+                self._validated = (self.progress.step, meta.get("val_bits"))
                 keras.utils.set_random_seed(options.seed + self.progress.step)
                 log(f"Resuming from {run.checkpoint} (epoch {self.progress.epochs_done + 1}, "
                     f"step {self.progress.step})")
