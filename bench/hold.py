@@ -70,29 +70,28 @@ def parse_args():
 
 
 def load_model(args):
-    """(config, model, held-out files of the run's split or None)."""
+    """(config, model, (training files, held-out files) of the run's split or None)."""
     if args.config_file:
         from saved import load_trained
 
         return (*load_trained(args.config_file, args.weights), None)
-    from samplernn.checkpoints import resolve_checkpoint
-    from samplernn.data import read_split
-    from samplernn.runs import SPLIT_FILE, load_trained_model
+    from samplernn.runs import load_run_split, load_trained_model
 
     model, config, _ = load_trained_model(args.checkpoint_path)
-    run_dir, _ = resolve_checkpoint(args.checkpoint_path)
-    return config, model, read_split(os.path.join(run_dir, SPLIT_FILE))[1]
+    return config, model, load_run_split(args.checkpoint_path)[1:]
 
 
-def reference_files(args, run_heldout):
+def reference_files(args, run_split):
+    """(held-out files, training files or None): the reference audio, and the floor of the fidelity figures."""
     from samplernn.audio import find_audio_files
     from samplernn.data import list_training_files, split_files
 
     if args.heldout_dir:
-        return find_audio_files(args.heldout_dir)
+        return find_audio_files(args.heldout_dir), None
     if args.data_dir:
-        return split_files(list_training_files(args.data_dir), 0.1, seed=0)[1]
-    return run_heldout
+        train, held_out = split_files(list_training_files(args.data_dir), 0.1, seed=0, notice=lambda *_: None)
+        return held_out, train
+    return run_split[1], run_split[0]
 
 
 def print_tables(rows, temperatures):
@@ -139,7 +138,7 @@ def same_from(primed, free, rate):
     return float((differ[-1] + 1) / rate) if len(differ) else 0.0
 
 
-def write_results(out, args, rows, audio, reference, rate, target):
+def write_results(out, args, rows, audio, reference, rate, target, fidelity):
     """The wavs and hold.json into `out`."""
     from samplernn.audio import write_audio
 
@@ -153,7 +152,7 @@ def write_results(out, args, rows, audio, reference, rate, target):
             share[f"{start} {t:g}"] = float(np.mean(group))
     with open(os.path.join(out, "hold.json"), "w") as f:
         json.dump({"args": vars(args), "target_bits": target, "reference": reference, "hold_share": share,
-                   "sequences": rows}, f, indent=1)
+                   "fidelity": fidelity, "sequences": rows}, f, indent=1)
 
 
 def heldout_bits(model, config, files):
@@ -171,9 +170,9 @@ def main():
     from samplernn.generation import generate_streams
     from samplernn.quality import hold_verdict, reference_figures, remove_dc
 
-    config, model, run_heldout = load_model(args)
+    config, model, run_split = load_model(args)
     rate = config.sample_rate
-    files = reference_files(args, run_heldout)
+    files, floor_files = reference_files(args, run_split)
     reference = reference_figures([load_audio(p, rate, notice=lambda *_: None) for p in files], rate)
     print(f"reference: {reference['files']} held-out files, {reference['minutes']:.1f} min, RMS "
           f"{reference['rms_db']:.1f} dBFS, silence {reference['silence_fraction']:.1%}, flatness "
@@ -201,8 +200,23 @@ def main():
         for row, primed, free in zip(rows, *(r.audio for r in runs)):
             row["same_as_free_from"] = same_from(primed, free, rate)
     print_tables(rows, args.temperatures)
+    fidelity = fidelity_by_group(rows, audio, files, floor_files, rate) if floor_files else {}
     if args.out:
-        write_results(args.out, args, rows, audio, reference, rate, target)
+        write_results(args.out, args, rows, audio, reference, rate, target, fidelity)
+
+
+def fidelity_by_group(rows, audio, files, floor_files, rate):
+    """Per start and temperature, the fidelity figures of its sequences against the held-out audio (the
+    training files the floor): {"<start> <temperature>": figures}."""
+    from samplernn.fidelity import describe_bands, describe_fidelity, fidelity_of_files, reference_of_files
+
+    reference, found = reference_of_files(files, rate), {}
+    for key in dict.fromkeys(f"{r['start']} {r['temperature']:g}" for r in rows):
+        group = [wav for r, wav in zip(rows, audio) if f"{r['start']} {r['temperature']:g}" == key]
+        found[key] = fidelity_of_files(group, reference, floor_files, rate)
+        print(f"\nfrom {key.replace(' ', ', temperature ')}: {describe_fidelity(found[key])}\n"
+              f"{describe_bands(found[key])}", flush=True)
+    return found
 
 if __name__ == "__main__":
     main()

@@ -8,7 +8,8 @@ it pauses for each held-out evaluation, after which learning_curve.png is redraw
 `--num_samples` sequences of 10 s at `--temperature` (adaptive sampling held at the last held-out bits/sample,
 as train.py and generate.py sample by default, or `--sampling plain`) and reports their silence fraction and
 spectral flatness next to the corpus's own. `--save_weights` keeps the trained weights for
-`bench/conditioning_ablation.py` and `bench/temperature_sweep.py`.
+`bench/conditioning_ablation.py`, `bench/temperature_sweep.py`, `bench/hold.py` and `--init_from`, which starts
+from trained weights (fine-tuning, as train.py --init_from) instead of random ones; the optimizer starts afresh.
 """
 
 import argparse
@@ -47,6 +48,9 @@ def parse_args():
                    help="of the final samples: adaptive (held at the last validation's bits/sample) or plain")
     p.add_argument("--temperature", type=float, default=TEMPERATURE,
                    help="sampling temperature of the generated samples")
+    p.add_argument("--init_from",
+                   help="start from these weights (fine-tuning): a run dir (its best checkpoint) or checkpoint dir of "
+                        "train.py, or a .weights.h5 file of --save_weights; the architecture must be --config_file's")
     p.add_argument("--save_weights", action="store_true",
                    help="also write the trained weights to OUT/model.weights.h5 (for later analysis)")
     p.add_argument("--out", required=True)
@@ -60,6 +64,19 @@ def corpus_stats(sequences_audio, rate):
 
     stats = [describe(a, rate) for a in sequences_audio]
     return {k: float(np.mean([s[k] for s in stats])) for k in ("silence_fraction", "flatness", "rms_db")}
+
+
+def init_weights(model, config, path):
+    """The weights of --init_from, as train.py --init_from loads them (a .weights.h5 file: as they are)."""
+    if path.endswith(".weights.h5"):
+        model.load_weights(path)
+        return
+    from samplernn.checkpoints import load_weights
+    from samplernn.parent import check_architecture, parent_config, resolve_parent
+
+    parent = resolve_parent(path)
+    check_architecture(parent, parent_config(parent), config)
+    load_weights(parent.checkpoint, model)
 
 
 def main():
@@ -87,6 +104,8 @@ def main():
     if args.eval_seconds:  # for big models, where a full evaluation would cost minutes of CPU
         val_seqs = [seq[:int(args.eval_seconds * config.sample_rate)] for seq in val_seqs]
     model = build_model(config)
+    if args.init_from:
+        init_weights(model, config, args.init_from)
     options = TrainOptions(optimizer=args.optimizer, learning_rate=args.learning_rate)
     optimizer = make_optimizer(options)
     optimizer.build(model.trainable_variables)
@@ -147,6 +166,7 @@ def main():
     summary = {"config": args.config_file, "optimizer": args.optimizer, "learning_rate": args.learning_rate,
                "lr_schedule": args.lr_schedule, "warmup_steps": args.warmup_steps, "batch_size": args.batch_size,
                "segment_windows": args.segment_windows, "temperature": args.temperature, "sampling": args.sampling,
+               "init_from": args.init_from,
                "eval_seconds": args.eval_seconds, "steps": steps, "sec_per_step": trained / steps, "curve": curve,
                "generated": {k: float(np.mean([g[k] for g in generated])) for k in corpus}, "corpus_heldout": corpus}
     with open(os.path.join(args.out, "summary.json"), "w") as f:

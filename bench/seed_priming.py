@@ -3,7 +3,7 @@
     python bench/seed_priming.py [--config_file default.config.json] [--streams 32] [--seconds 1 10 60]
                                  [--old_seconds 1]
 
-`new` is `generation.primed_start` (the frame tiers only, one stream, in chunks) plus copying the state to
+`new` is `loop.primed_start` (the frame tiers only, one stream, in chunks) plus copying the state to
 every stream; `old` is the pass generate.py made before it: the seed copied to every stream and the whole
 teacher-forced `model(seed)` (sample MLP and logits included). An untrained model: the work does not depend
 on the weights. Each case runs in its own process, so its peak RSS is its own; the time includes tracing.
@@ -32,7 +32,7 @@ def run_case(config_file, path, seconds, streams):
     import tensorflow as tf
 
     from samplernn.config import load_config
-    from samplernn.generation import primed_start, seed_to_levels
+    from samplernn.loop import primed_start, seed_to_levels
     from samplernn.model import build_model
     from samplernn.quantization import zero_level
 

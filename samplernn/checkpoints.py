@@ -221,6 +221,13 @@ def read_train_state(ckpt):
         return {k: saved[k] for k in saved.files}
 
 
+def update_meta(ckpt, **fields):
+    """Adds `fields` to a saved checkpoint's meta.json, replacing the file atomically."""
+    meta = read_meta(ckpt)
+    meta.update(fields)
+    _write_atomic(os.path.join(ckpt, META_FILE), json.dumps(meta, indent=2))
+
+
 def read_meta(ckpt):
     with open(os.path.join(ckpt, META_FILE)) as f:
         return json.load(f)

@@ -81,15 +81,22 @@ class SampleRNNConfig:
     def replace(self, **changes) -> "SampleRNNConfig":
         return dataclasses.replace(self, **changes)
 
-    def diff(self, other: "SampleRNNConfig") -> list:
-        """Names of the fields whose values differ between two configs."""
+    def diff(self, other: "SampleRNNConfig", keys=None) -> list:
+        """Names of the fields (of `keys`, default all) whose values differ between two configs."""
         a, b = self.to_dict(), other.to_dict()
-        return [k for k in a if a[k] != b[k]]
+        return [k for k in (keys or a) if a[k] != b[k]]
 
-    def describe_diff(self, other: "SampleRNNConfig", mine: str, theirs: str) -> str:
-        """The differing fields as "key: <value> <mine> vs <value> <theirs>, ..." (empty when equal)."""
+    def describe_diff(self, other: "SampleRNNConfig", mine: str, theirs: str, keys=None) -> str:
+        """The differing fields (of `keys`, default all) as "key: <value> <mine> vs <value> <theirs>, ..."
+        (empty when equal)."""
         a, b = self.to_dict(), other.to_dict()
-        return ", ".join(f"{k}: {a[k]!r} {mine} vs {b[k]!r} {theirs}" for k in self.diff(other))
+        return ", ".join(f"{k}: {a[k]!r} {mine} vs {b[k]!r} {theirs}" for k in self.diff(other, keys))
+
+
+# Keys that shape training, not the weights: a run initialised from another's weights (train.py --init_from) may
+# change them; every other key is part of the architecture (or of what the levels mean) and must be the same.
+TRAINING_KEYS = ("seq_len", "rnn_dropout")
+ARCHITECTURE_KEYS = tuple(f.name for f in dataclasses.fields(SampleRNNConfig) if f.name not in TRAINING_KEYS)
 
 
 def load_config(path: Optional[str]) -> SampleRNNConfig:

@@ -87,6 +87,9 @@ def write_split(path, train_files, val_files, data_dir):
                   indent=2)
 
 
+SPLIT_FILE = "split.json"  # in a run dir: the data folder and its training and validation files
+
+
 def read_split(path):
     """(train files, validation files, the data_dir they came from: None in runs written before it was saved)."""
     with open(path) as f:

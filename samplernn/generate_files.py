@@ -83,20 +83,27 @@ def load_seed_audio(path, offset, dur, config, min_samples):
 
 
 def target_bits(args, ckpt):
-    """The surprise adaptive sampling holds at temperature 1, or None for plain sampling: --target_bits, else
-    the checkpoint's validation bits/sample (the run's best when this checkpoint was saved unvalidated); a
-    run never validated samples plain, and says so."""
+    """(the surprise adaptive sampling holds at temperature 1, where it comes from), or (None, None) for plain
+    sampling: --target_bits, else the checkpoint's validation bits/sample (the run's best when this checkpoint
+    was saved unvalidated), else for a run never validated the training loss of the checkpoint's last steps
+    (saying so); a checkpoint with neither samples plain, and says so."""
     from samplernn.checkpoints import best_val_bits, read_meta, resolve_checkpoint
 
     if args.sampling == "plain":
-        return None
+        return None, None
     if args.target_bits is not None:
-        return args.target_bits
-    bits = read_meta(ckpt).get("val_bits") or best_val_bits(resolve_checkpoint(args.checkpoint_path)[0])
-    if bits is None:
-        print(f"Sampling plain at --temperature: checkpoint '{ckpt}' has no validation bits/sample for adaptive "
-              "sampling to hold (give --target_bits to sample adaptively)")
-    return bits
+        return args.target_bits, "--target_bits"
+    meta = read_meta(ckpt)
+    bits = meta.get("val_bits") or best_val_bits(resolve_checkpoint(args.checkpoint_path)[0])
+    if bits is not None:
+        return bits, "validation"
+    if meta.get("train_bits") is not None:
+        print(f"Adaptive sampling holds the training loss of the checkpoint's last steps, {meta['train_bits']:.3f} "
+              "bits/sample: the run was never validated (--target_bits sets another target)")
+        return meta["train_bits"], "training loss"
+    print(f"Sampling plain at --temperature: checkpoint '{ckpt}' has no validation bits/sample for adaptive "
+          "sampling to hold (give --target_bits to sample adaptively)")
+    return None, None
 
 
 def rank(bits, labels, num_seqs):
@@ -114,13 +121,15 @@ def generate_files(args):
     temps = temperatures(args.temperature, args.num_seqs, args.candidates)
     paths = output_paths(args.output_path, args.num_seqs)
     folder = check_output_folder(args.output_path)
-    from samplernn.generation import generate_streams, primed_start, stream_labels
+    from samplernn.generation import PieceSampler, stream_labels
+    from samplernn.loop import primed_start
     from samplernn.runs import load_run_config, load_trained_model
+    from samplernn.streaming import describe_stop, finish_files, stream_to_files
 
     if args.config_file is not None:
         check_config_file(args.config_file, load_run_config(args.checkpoint_path)[0])
     model, config, ckpt = load_trained_model(args.checkpoint_path)
-    target = target_bits(args, ckpt)
+    target, target_from = target_bits(args, ckpt)
     seed_audio = None
     if args.seed_audio is not None:
         seed_audio = load_seed_audio(args.seed_audio, args.seed_offset, args.seed_dur, config, model.big_frame_size)
@@ -129,47 +138,53 @@ def generate_files(args):
           + (f", primed on {len(seed_audio) / config.sample_rate:g} s of '{args.seed_audio}'" if seed_audio is not None
              else ""))
     start = primed_start(model, config.q_type, seed_audio)
-    streams = generate_streams(model, int(round(args.dur * config.sample_rate)), temps, q_type=config.q_type,
-                               start_from=start, seed=seed, target_bits=target)
-    audio = streams.audio
-    chosen, labels, bits = list(range(len(audio))), stream_labels(streams, temps, target), None
-    if args.candidates is not None:
-        bits = [float(b) for b in streams.bits]
-        chosen = rank(bits, labels, args.num_seqs)
+    sampler = PieceSampler(model, temps, q_type=config.q_type, start_from=start, seed=seed, target_bits=target)
     make_folder(folder, args.output_path)
-    write_files(args, config, audio, paths, chosen, labels)
-    write_settings(args, ckpt, seed, temps, target, seed_audio, paths, chosen, bits)
+    num_samples = int(round(args.dur * config.sample_rate))
+    streamed = stream_to_files(sampler, num_samples, stream_paths(args.output_path, paths, temps), config.sample_rate)
+    if streamed.stopped is not None:
+        print(describe_stop(streamed, config.sample_rate))
+    chosen, labels, bits = list(range(len(temps))), stream_labels(streamed, temps, target), None
+    if args.candidates is not None and streamed.samples:
+        bits = [float(b) for b in streamed.bits]
+        chosen = rank(bits, labels, args.num_seqs)
+    finish_files(streamed, chosen, paths, args.sample_rate or config.sample_rate, labels,
+                 dc_removal=args.dc_removal, spectrogram=args.spectrogram)
+    if streamed.samples:
+        write_settings(args, ckpt, seed, temps, (target, target_from), seed_audio, paths, chosen, bits,
+                       stopped_at=None if streamed.stopped is None else streamed.seconds(config.sample_rate))
+    if streamed.stopped is not None:
+        raise streamed.stopped
 
 
-def write_files(args, config, audio, paths, chosen, labels):
-    from samplernn.export import write_generated
-
-    rate = args.sample_rate or config.sample_rate
-    for path, i in zip(paths, chosen):
-        wav = audio[i]
-        if rate != config.sample_rate:
-            import librosa
-
-            wav = librosa.resample(wav, orig_sr=config.sample_rate, target_sr=rate)
-        line, _ = write_generated(path, wav, rate, dc_removal=args.dc_removal, spectrogram=args.spectrogram,
-                                  label=labels[i])
-        print(line)
+def stream_paths(output_path, paths, temps):
+    """Where each generated stream goes while it is made: its output path, or with --candidates (more streams
+    than paths) `<stem>_candidate_<i><ext>`; `<that>.partial.wav` until it is finished."""
+    if len(temps) == len(paths):
+        return paths
+    stem, ext = os.path.splitext(output_path)
+    return [f"{stem}_candidate_{i}{ext or '.wav'}" for i in range(len(temps))]
 
 
 def settings_path(output_path):
     return os.path.splitext(output_path)[0] + SETTINGS_SUFFIX
 
 
-def write_settings(args, ckpt, seed, temps, target, seed_audio, paths, chosen, bits):
-    """<stem>.json beside the audio: the seed and every setting that, given again, reproduces these files."""
+def write_settings(args, ckpt, seed, temps, target, seed_audio, paths, chosen, bits, stopped_at=None):
+    """<stem>.json beside the audio: the seed and every setting that, given again, reproduces these files;
+    `target`: (target bits, where they came from); `stopped_at`: the second generation was interrupted at (the
+    files end there), None if it was not."""
+    target, target_from = target
     settings = {
         "seed": seed, "checkpoint": os.path.abspath(ckpt), "num_seqs": args.num_seqs, "dur": args.dur,
         "temperature": temps, "sampling": "plain" if target is None else "adaptive", "target_bits": target,
+        "target_from": target_from,
         "candidates": args.candidates,
         "seed_audio": os.path.abspath(args.seed_audio) if args.seed_audio is not None else None,
         "seed_offset": args.seed_offset, "seed_dur": args.seed_dur,
         "seed_audio_samples": None if seed_audio is None else len(seed_audio),
         "sample_rate": args.sample_rate, "dc_removal": args.dc_removal,
+        "interrupted": stopped_at is not None, "interrupted_at_seconds": stopped_at,
         "files": [{"path": os.path.abspath(path), "sequence": i, "temperature": temps[i],
                    **({"bits_per_sample": bits[i]} if bits is not None else {})} for path, i in zip(paths, chosen)]}
     path = settings_path(args.output_path)

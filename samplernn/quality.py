@@ -68,10 +68,31 @@ def rms_db(audio):
 
 def describe(audio, sample_rate):
     """Level, silence fraction and spectral flatness of one signal, and its `turning_points`."""
+    return combine_blocks([block_figures(audio, sample_rate)])
+
+
+def block_figures(audio, sample_rate, start=0.0):
+    """What `combine_blocks` needs of one block of a longer signal, the block starting `start` seconds in: a
+    long file is described block by block, in bounded memory. Blocks of whole BLOCK_SECONDS give the figures
+    of the whole signal, but for the flatness frames at the blocks' edges (which see silence past the edge)."""
     flat = frame_flatness(audio)
-    return {"rms_db": rms_db(audio), "silence_fraction": silence_fraction(audio, sample_rate),
-            "flatness": float(np.median(flat)), "std": float(np.std(audio)),
-            **turning_points(audio, sample_rate, flat=flat)}
+    x = np.asarray(audio, dtype=np.float64)
+    parts = [dict(p, start=p["start"] + start, end=p["end"] + start)
+             for p in stretches(audio, sample_rate, BLOCK_SECONDS, flat=flat)]
+    return {"samples": len(x), "sum": float(np.sum(x)), "sum_sq": float(np.sum(np.square(x))),
+            "levels": window_levels_db(audio, sample_rate), "flat": flat, "parts": parts}
+
+
+def combine_blocks(blocks):
+    """`describe`'s figures of a signal from the `block_figures` of its consecutive blocks."""
+    n = max(1, sum(b["samples"] for b in blocks))
+    mean, mean_sq = sum(b["sum"] for b in blocks) / n, sum(b["sum_sq"] for b in blocks) / n
+    levels = np.concatenate([b["levels"] for b in blocks])
+    return {"rms_db": float(20.0 * np.log10(max(np.sqrt(mean_sq), _FLOOR_RMS))),
+            "silence_fraction": float(np.mean(levels < SILENCE_DB)),
+            "flatness": float(np.median(np.concatenate([b["flat"] for b in blocks]))),
+            "std": float(np.sqrt(max(mean_sq - mean * mean, 0.0))),
+            **_turns([p for b in blocks for p in b["parts"]], NOISE_ONSET_FLATNESS)}
 
 
 def stretches(audio, sample_rate, seconds=STRETCH_SECONDS, *, flat=None):
@@ -109,7 +130,11 @@ def turning_points(audio, sample_rate, *, flat=None, noise_flatness=NOISE_ONSET_
     """{"silent_from", "noise_from"}: the second from which the signal stays silent (blocks mostly below
     SILENCE_DB), or noise-like (non-silent blocks flatter than `noise_flatness`), to its end; None where it
     does not. 0.0 means from the start."""
-    blocks = stretches(audio, sample_rate, BLOCK_SECONDS, flat=flat)
+    return _turns(stretches(audio, sample_rate, BLOCK_SECONDS, flat=flat), noise_flatness)
+
+
+def _turns(blocks, noise_flatness):
+    """`turning_points` from the signal's BLOCK_SECONDS `stretches`."""
     silent = [b["silence_fraction"] > MOSTLY_SILENT for b in blocks]
     noisy = [not s and b["flatness"] > noise_flatness for s, b in zip(silent, blocks)]
     return {"silent_from": _lasting_from(silent, blocks), "noise_from": _lasting_from(noisy, blocks)}

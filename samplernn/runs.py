@@ -6,10 +6,10 @@ import os
 
 from samplernn import checkpoints
 from samplernn.config import SampleRNNConfig, load_config, save_config
-from samplernn.data import list_training_files, read_split, split_files, write_split
+from samplernn.data import SPLIT_FILE, list_training_files, read_split, split_files, write_split
 from samplernn.errors import SampleRNNError
+from samplernn.parent import check_architecture, parent_config, read_parent, resolve_parent, write_parent
 
-SPLIT_FILE = "split.json"
 COMMAND_FILE = "command.txt"
 OPTIONS_FILE = "train_options.json"
 
@@ -24,6 +24,7 @@ class Run:
     val_files: list
     checkpoint: str = None
     data_dir: str = None  # the folder the split was drawn from (None: a run written before split.json named it)
+    parent: object = None  # `parent.Parent`: the checkpoint a run started from another's weights was initialised from
 
 
 def requested_config(config_file, sample_rate=None):
@@ -40,7 +41,7 @@ def _check_same_config(saved, requested, run_dir):
 
 
 def open_run(*, data_dir, logdir_root, run_id, config_file, sample_rate, val_frac, seed, resume, resume_from,
-             val_minutes=None, writer=True, notice=print):
+             val_minutes=None, init_from=None, writer=True, notice=print):
     """The `Run` to train: the resumed one if asked for and found, else a new one whose `run_dir` is None
     until `create_run_dir` writes it (so a run that fails on its input leaves nothing behind).
 
@@ -49,18 +50,36 @@ def open_run(*, data_dir, logdir_root, run_id, config_file, sample_rate, val_fra
     with the `data_dir`, `val_frac` and `seed` it was started with (anything else would silently train on its
     old split under the new flags), and with its `val_minutes` when given (another validation subset would make
     `best` and early stopping compare losses of different audio).
+
+    `init_from` (a run dir or checkpoint dir) starts a new run from that checkpoint's weights (`parent.Parent`):
+    its config is `config_file` or else the parent's, whose architecture it must share. It is refused with
+    `resume_from`, and while a run of `run_id` could be resumed (that run continues without --init_from).
     """
     if resume_from is not None:
+        if init_from is not None:
+            raise SampleRNNError("give --init_from (a new run from another's weights) or --resume_from (continue a "
+                                 "run), not both")
         run_dir, ckpt = checkpoints.resolve_checkpoint(resume_from)
     else:
         run_dir = checkpoints.find_latest_run(logdir_root, run_id) if resume else None
         ckpt = checkpoints.latest_checkpoint(run_dir) if run_dir else None
+    if run_dir is not None and init_from is not None:
+        raise SampleRNNError(f"--init_from starts a new run, but run '{run_dir}' of --id '{run_id}' can be resumed: "
+                             "to continue it, leave --init_from out; to start another, add --no-resume or give "
+                             "another --id")
     if run_dir is not None and (ckpt is not None or writer):
         flags = {"val_frac": val_frac, "seed": seed, **({} if val_minutes is None else {"val_minutes": val_minutes})}
         return _resumed_run(run_dir, ckpt, config_file, sample_rate, data_dir, flags)
-    config = requested_config(config_file, sample_rate)
+    parent = None if init_from is None else resolve_parent(init_from)
+    if parent is not None and config_file is None:
+        config = parent_config(parent)
+        config = config.replace(sample_rate=sample_rate) if sample_rate is not None else config
+    else:
+        config = requested_config(config_file, sample_rate)
+    if parent is not None:
+        check_architecture(parent, parent_config(parent), config)
     train_files, val_files = split_files(list_training_files(data_dir), val_frac, seed, notice=notice)
-    return Run(None, config, train_files, val_files, data_dir=os.path.abspath(data_dir))
+    return Run(None, config, train_files, val_files, data_dir=os.path.abspath(data_dir), parent=parent)
 
 
 def create_run_dir(run, logdir_root, run_id, command, options):
@@ -72,6 +91,8 @@ def create_run_dir(run, logdir_root, run_id, command, options):
         f.write(command + "\n")
     with open(os.path.join(run.run_dir, OPTIONS_FILE), "w") as f:
         json.dump(options, f, indent=2)
+    if run.parent is not None:
+        write_parent(run.run_dir, run.parent)
 
 
 def _resumed_run(run_dir, ckpt, config_file, sample_rate, data_dir, flags):
@@ -81,7 +102,7 @@ def _resumed_run(run_dir, ckpt, config_file, sample_rate, data_dir, flags):
         requested = requested.replace(sample_rate=sample_rate)
     _check_same_config(saved, requested, run_dir)
     train_files, val_files, saved_data_dir = read_split(os.path.join(run_dir, SPLIT_FILE))
-    run = Run(run_dir, saved, train_files, val_files, ckpt, saved_data_dir)
+    run = Run(run_dir, saved, train_files, val_files, ckpt, saved_data_dir, read_parent(run_dir))
     _check_same_data(run, data_dir, flags)
     missing = [p for p in train_files + val_files if not os.path.isfile(p)]
     if missing:
@@ -133,6 +154,14 @@ def load_run_config(path):
     if not os.path.isfile(config_path):
         raise SampleRNNError(f"run directory '{run_dir}' has no {checkpoints.CONFIG_FILE}")
     return load_config(config_path), ckpt
+
+
+def load_run_split(path):
+    """(config, training files, validation files) of the run of a run dir or checkpoint."""
+    config, ckpt = load_run_config(path)
+    run_dir, _ = checkpoints.resolve_checkpoint(path)
+    train_files, val_files, _ = read_split(os.path.join(run_dir, SPLIT_FILE))
+    return config, train_files, val_files
 
 
 def load_trained_model(path):

@@ -1,11 +1,11 @@
 """The training loop: truncated BPTT over file batches, validation, checkpoints, early stopping,
 audio generated at the end of each epoch. One step is `train_step.make_train_step`'s."""
 
+import collections
 import dataclasses
 import itertools
 import json
 import os
-import sys
 import time
 
 import keras
@@ -16,17 +16,18 @@ from samplernn import checkpoints, distribute, train_state
 from samplernn.data import RandomSegments, TBPTTBatches, load_levels, validation_subset
 from samplernn.errors import SampleRNNError
 from samplernn.evaluation import evaluate, make_eval_step
-from samplernn.export import write_generated
-from samplernn.generation import generate_streams, stream_labels
+from samplernn.epoch_audio import EpochFidelity, generate_epoch_audio
 from samplernn.interrupts import deferred_interrupt
 from samplernn.metrics import Average
 from samplernn.model import build_model
 from samplernn.optimizers import make_optimizer
+from samplernn.progress import StepReporter
 from samplernn.plots import save_learning_curve
 from samplernn.schedule import learning_rate_at
 from samplernn.train_step import make_train_step
 
 HISTORY_FILE = "history.json"
+RECENT_STEPS = 100  # meta.json's train_bits: the mean training loss of this many last steps (a target for sampling)
 PADDING_WARNING = 0.5  # warn when more than this fraction of the whole-file batches is padding
 
 
@@ -52,22 +53,6 @@ def configure_devices(log=print):
     log(f"Training on {len(gpus)} GPU(s)" if gpus else "No GPU visible: training on the CPU")
 
 
-class StepReporter:
-    """A Keras progress bar on a terminal; elsewhere one line per step in the form PRiSM users know."""
-
-    def __init__(self, epoch, num_epochs, total_steps, log):
-        self.epoch, self.num_epochs, self.total, self.log = epoch, num_epochs, total_steps, log
-        self.bar = keras.utils.Progbar(total_steps, stateful_metrics=["bits", "accuracy"]) \
-            if sys.stdout.isatty() else None
-
-    def report(self, step, bits, accuracy, seconds):
-        if self.bar is not None:
-            self.bar.update(step, [("bits", bits), ("accuracy", accuracy)])
-        else:
-            self.log(f"Epoch: {self.epoch}/{self.num_epochs}, Step: {step}/{self.total}, Loss: {bits:.3f} bits, "
-                     f"Accuracy: {accuracy:.2f}, ({seconds:.2f} sec/step)")
-
-
 class Trainer:
     """Trains the model of a `runs.Run` with `TrainOptions`; resumes from the run's checkpoint if it has one."""
 
@@ -78,11 +63,14 @@ class Trainer:
         keras.utils.set_random_seed(options.seed)
         self._carried = None  # the RNN state the next window starts from (None: h0)
         self._validated = None  # (step, validation bits/sample) of the latest validation
+        self._recent = collections.deque(maxlen=RECENT_STEPS)  # the training loss of the last steps
         with self.strategy.scope():
             self.model = build_model(self.config, options.mixed_precision, seed=options.seed)
             self.optimizer = make_optimizer(options)
             self.progress = Progress()
             if run.checkpoint is None:
+                if run.parent is not None:  # a new run from another's weights; the optimizer starts afresh
+                    checkpoints.load_weights(run.parent.checkpoint, self.model)
                 self.optimizer.build(self.model.trainable_variables)
             else:
                 checkpoints.load_weights(run.checkpoint, self.model)
@@ -121,6 +109,7 @@ class Trainer:
                 log(f"warning: {padding:.0%} of the whole-file batches is padding (the files' lengths differ too much, "
                     f"{self.train_seqs.lengths.min()} to {self.train_seqs.lengths.max()} samples): cut them into "
                     "equal chunks with chunk_audio.py, or train with --segment_windows")
+        self._fidelity = EpochFidelity(self.val_seqs, self.train_seqs, cfg)
         rows = distribute.local_rows(self.strategy, opts.batch_size)
         if len(rows) < opts.batch_size:  # several workers
             log(f"This worker reads only the rows its replicas train: {len(rows)} of each batch's {opts.batch_size}"
@@ -196,6 +185,7 @@ class Trainer:
         step_avg = Average()
         step_avg.add(sums)
         avg.add(sums)
+        self._recent.append(step_avg.bits)
         reporter.report(done + 1, step_avg.bits, step_avg.accuracy, time.perf_counter() - start)
         with self.writer.as_default(step=self.progress.step):
             tf.summary.scalar("train/bits_per_sample", step_avg.bits)
@@ -261,7 +251,8 @@ class Trainer:
         p = self.progress
         val_bits = self._validated[1] if self._validated and self._validated[0] == p.step else None
         meta = {"step": p.step, "val_bits": val_bits, "optimizer": self.options.optimizer,
-                "progress": dataclasses.asdict(p)}
+                "progress": dataclasses.asdict(p), "train_bits": float(np.mean(self._recent)) if self._recent else None,
+                "init_from": None if self.run.parent is None else self.run.parent.checkpoint}
         ckpt = checkpoints.save_checkpoint(self.run.run_dir, self.model, self.optimizer, meta,
                                            train_state.capture(self._state_variables, self._carried, self.strategy))
         if val_bits is not None:
@@ -282,22 +273,15 @@ class Trainer:
         return True
 
     def _generate(self, epoch):
-        opts, cfg = self.options, self.config
-        n = opts.max_generate_per_epoch
-        temps = [opts.temperature[i % len(opts.temperature)] for i in range(n)]
-        target = self._validated[1] if opts.sampling == "adaptive" else None  # this epoch's validation bits
-        streams = generate_streams(self._inference_model(), int(opts.output_file_dur * cfg.sample_rate), temps,
-                                   q_type=cfg.q_type, seed=opts.seed + epoch, target_bits=target)
-        out_dir = os.path.join(self.run.run_dir, "generated")
-        os.makedirs(out_dir, exist_ok=True)
-        for i, (wav, label) in enumerate(zip(streams.audio, stream_labels(streams, temps, target))):
-            path = os.path.join(out_dir, f"epoch_{epoch:04d}_{i}.wav")
-            line, _ = write_generated(path, wav, cfg.sample_rate, label=label)
-            self.log(line)
-            with self.writer.as_default(step=self.progress.step):
-                tf.summary.audio(f"generated/{i}", np.asarray(wav)[None, :, None], cfg.sample_rate)
-                png = tf.io.decode_png(tf.io.read_file(os.path.splitext(path)[0] + ".png"), channels=3)
-                tf.summary.image(f"spectrogram/{i}", png[None])
+        """The epoch's sequences, into generated/ and TensorBoard (`epoch_audio.generate_epoch_audio`); their
+        fidelity also into the meta.json of the checkpoint of this step, if one was saved."""
+        target = self._validated[1] if self.options.sampling == "adaptive" else None  # this epoch's validation bits
+        with self.writer.as_default(step=self.progress.step):
+            figures = generate_epoch_audio(self._inference_model(), self.config, self.options, self.run.run_dir,
+                                           epoch, target, measure=self._fidelity, log=self.log)
+        latest = checkpoints.latest_checkpoint(self.run.run_dir)
+        if figures is not None and latest and checkpoints.read_meta(latest)["step"] == self.progress.step:
+            checkpoints.update_meta(latest, fidelity=figures)
 
     def _inference_model(self):
         """The model to generate with: the trained one, or a float32 single-device copy of it when training

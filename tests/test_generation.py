@@ -13,12 +13,12 @@ import tensorflow as tf
 
 import generate
 from helpers import teacher_forced_bits, tiny_config, untrained_run_dir, write_tone
-from samplernn import generation
+from samplernn import generation, loop
 from samplernn.config import save_config
 from samplernn.generation import generate as generate_audio
-from samplernn.generation import prime, primed_start
+from samplernn.loop import prime, primed_start
 from samplernn.model import build_model
-from samplernn.quantization import quantize, zero_level
+from samplernn.quantization import dequantize, quantize, zero_level
 
 TOLERANCE = 1e-5  # the same float32 arithmetic, batched differently
 VARIANTS = [dict(frame_sizes=(8,)), dict(frame_sizes=(4, 16), rnn_type="lstm", skip_conn=True),
@@ -61,9 +61,9 @@ def test_priming_runs_neither_the_sample_mlp_nor_the_bottom_upsampling(monkeypat
 
 def test_a_long_seed_reuses_one_chunk_sized_graph():
     model = build_model(tiny_config())
-    prime(model, seed_levels(model, 1, 3 * generation.prime_chunk_frames(model) + 5), 8)
+    prime(model, seed_levels(model, 1, 3 * loop.prime_chunk_frames(model) + 5), 8)
     # One graph per chunk shape (a full chunk, the last one), however long the seed: memory stays bounded.
-    assert generation._compiled_priming(model).experimental_get_tracing_count() == 2
+    assert loop._compiled_priming(model).experimental_get_tracing_count() == 2
 
 
 def test_generation_primed_once_equals_the_old_per_stream_teacher_forced_priming():
@@ -73,12 +73,12 @@ def test_generation_primed_once_equals_the_old_per_stream_teacher_forced_priming
     temps = [1.0, 0.9, 1.1]
     new = generate_audio(model, 80, temps, q_type=config.q_type, seed_audio=seed_audio, seed=11)
     # The old path: the seed tiled to every stream, the full teacher-forced pass, then the same sampler.
-    levels = np.tile(generation.seed_to_levels(seed_audio, config.q_type, config.q_levels, 16)[None], (3, 1))
+    levels = np.tile(loop.seed_to_levels(seed_audio, config.q_type, config.q_levels, 16)[None], (3, 1))
     states = teacher_forced_states(model, levels)
     ctx = np.concatenate([levels[:, -16:], np.zeros((3, 16), np.int32)], axis=1)
-    old, _ = generation._compiled_sampler(model, 5)(tf.constant(ctx), states, tf.constant(temps), tf.zeros(3), 0.0,
-                                                   tf.constant(11), tf.constant(80))
-    np.testing.assert_array_equal(new, generation.dequantize(old.numpy()[:, :80], config.q_type, config.q_levels))
+    old = generation._compiled_piece(model, 5)(tf.constant(ctx), states, tf.zeros(3), 0, 5, tf.constant(temps),
+                                               tf.zeros(3), 0.0, 11, 80)[0]
+    np.testing.assert_array_equal(new, dequantize(old.numpy()[:, :80], config.q_type, config.q_levels))
 
 
 def test_candidates_are_scored_from_the_priming_they_were_generated_from():
@@ -89,7 +89,7 @@ def test_candidates_are_scored_from_the_priming_they_were_generated_from():
     streams = generation.generate_streams(model, 100, [1.0, 1.0], q_type=config.q_type, start_from=start, seed=2)
     audio, primed = streams.audio, streams.bits  # what --candidates ranks by
     # The reference: the teacher-forced pass over silence + seed + continuation, counting the continuation only.
-    seed_lv = generation.seed_to_levels(seed_audio, config.q_type, config.q_levels, 16)
+    seed_lv = loop.seed_to_levels(seed_audio, config.q_type, config.q_levels, 16)
     for row, bits in zip(audio, primed):
         x = np.concatenate([np.full(16, 8), seed_lv, quantize(row, config.q_type, config.q_levels)])
         x = np.concatenate([x, np.full(-(len(x) - 16) % 16, 8)]).astype(np.int32)  # whole top frames

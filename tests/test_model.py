@@ -5,7 +5,8 @@ import pytest
 import tensorflow as tf
 
 from helpers import tiny_config
-from samplernn.generation import BlockLoop, generate, prime
+from samplernn.generation import generate
+from samplernn.loop import BlockLoop, prime
 from samplernn.model import build_model
 from samplernn.quantization import zero_level
 
@@ -45,7 +46,7 @@ def test_step_by_step_replay_gives_teacher_forced_logits(variant, batch):
     forced = tf.constant(x[:, big:])
     loop = BlockLoop(model, lambda lg, t, c: (forced[:, t], lg, c), extra_shape=(None, config.q_levels))
     ctx, states = prime(model, np.zeros((batch, 0), np.int32), zero_level(config.q_type, config.q_levels))
-    levels, replayed, _ = loop.run(ctx, states, 64 // big)
+    levels, replayed = loop.run(ctx, states, 64 // big)[:2]
     np.testing.assert_array_equal(levels.numpy(), x[:, big:])
     np.testing.assert_allclose(replayed.numpy(), logits.numpy(), atol=LOGIT_TOLERANCE)
 
@@ -134,7 +135,7 @@ def test_seed_audio_priming_continues_the_teacher_forced_pass():
     seed_levels, continuation = x[:, big:big + 32], tf.constant(x[:, big + 32:])
     ctx, states = prime(model, seed_levels, zero)
     loop = BlockLoop(model, lambda lg, t, c: (continuation[:, t], lg, c), extra_shape=(None, config.q_levels))
-    _, replayed, _ = loop.run(ctx, states, 64 // big)
+    replayed = loop.run(ctx, states, 64 // big).extras
     np.testing.assert_allclose(replayed.numpy(), logits.numpy()[:, 32:], atol=LOGIT_TOLERANCE)
     audio = generate(model, 40, [1.0, 1.0], q_type=config.q_type, seed_audio=np.zeros(50), seed=1)
     assert audio.shape == (2, 40)

@@ -76,6 +76,7 @@ def test_generate_holds_the_checkpoints_validation_bits_by_default(tmp_path, cap
     assert re.search(r"temperature 1, adaptive: [\d.]+ bits/sample for a target of 3\.00", out)
     assert re.search(r"temperature 0\.9, adaptive: [\d.]+ bits/sample for a target of 2\.70", out)
     assert settings(tmp_path / "a.wav")["sampling"] == "adaptive" and settings(tmp_path / "a.wav")["target_bits"] == 3.0
+    assert settings(tmp_path / "a.wav")["target_from"] == "validation"
     assert run_generate(run_dir, tmp_path / "b.wav", "--target_bits", 2.5) == 0
     assert "target of 2.50" in capsys.readouterr().out and settings(tmp_path / "b.wav")["target_bits"] == 2.5
     assert run_generate(run_dir, tmp_path / "c.wav", "--sampling", "plain") == 0
@@ -89,6 +90,30 @@ def test_a_run_never_validated_samples_plain_and_says_so(tmp_path, capsys):
     out = capsys.readouterr().out
     assert "Sampling plain at --temperature" in out and "no validation bits/sample" in out
     assert settings(tmp_path / "a.wav")["sampling"] == "plain"
+
+
+def test_a_run_stopped_before_its_first_validation_holds_its_recent_training_loss(tmp_path, capsys, monkeypatch):
+    from helpers import make_run
+    from samplernn import checkpoints, training
+    from samplernn.options import TrainOptions
+
+    run = make_run(tmp_path)
+    trainer = training.Trainer(run, TrainOptions(num_epochs=1, batch_size=3, generate=False), log=lambda *_: None)
+
+    def ctrl_c(*args):  # Ctrl-C as the first epoch ends, before its validation
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(trainer, "_end_epoch", ctrl_c)
+    with pytest.raises(KeyboardInterrupt):
+        trainer.fit()
+    meta = checkpoints.read_meta(checkpoints.latest_checkpoint(run.run_dir))
+    assert meta["val_bits"] is None and meta["train_bits"] > 0
+    assert run_generate(run.run_dir, tmp_path / "a.wav") == 0
+    out = capsys.readouterr().out
+    assert f"holds the training loss of the checkpoint's last steps, {meta['train_bits']:.3f} bits/sample" in out
+    assert f"a target of {meta['train_bits']:.2f}" in out
+    assert settings(tmp_path / "a.wav")["target_bits"] == meta["train_bits"]
+    assert settings(tmp_path / "a.wav")["target_from"] == "training loss"
 
 
 @pytest.mark.parametrize("flag, value", [("--sampling", "hot"), ("--target_bits", "0"), ("--target_bits", "x")])

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from helpers import make_run, random_windows, run_steps, tiny_config
-from samplernn import checkpoints, optimizers, train_step, training
+from samplernn import checkpoints, generation, optimizers, train_step, training
 from samplernn.errors import SampleRNNError
 from samplernn.options import TrainOptions
 
@@ -152,10 +152,11 @@ def test_disk_full_while_writing_generated_audio_is_a_clear_error(tmp_path, monk
     def disk_full(*args, **kwargs):
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
 
-    monkeypatch.setattr("soundfile.write", disk_full)
+    monkeypatch.setattr("soundfile.SoundFile.write", disk_full)
     with pytest.raises(SampleRNNError, match="cannot write audio file.*No space left"):
         trainer.fit()
     assert checkpoints.latest_checkpoint(trainer.run.run_dir) is not None, "the epoch's checkpoint came first"
+    assert os.listdir(os.path.join(trainer.run.run_dir, "generated")) == [], "no partial file is left"
 
 
 def test_early_stopping_says_why(tmp_path):
@@ -208,7 +209,7 @@ def test_ctrl_c_while_generating_saves_the_step_again_and_keeps_best(tmp_path, m
     def interrupted(*args, **kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(training, "generate_streams", interrupted)
+    monkeypatch.setattr(generation.PieceSampler, "next", interrupted)
     with pytest.raises(KeyboardInterrupt):
         trainer.fit()
     latest, best = checkpoints.latest_checkpoint(run.run_dir), checkpoints.best_checkpoint(run.run_dir)

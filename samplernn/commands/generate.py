@@ -26,7 +26,7 @@ def build_parser():
                         "--temperature")
     p.add_argument("--target_bits", type=positive_float,
                    help="adaptive sampling: the surprise (bits/sample) held at --temperature 1 (default: the "
-                        "checkpoint's validation bits/sample)")
+                        "checkpoint's validation bits/sample; never validated: its recent training loss)")
     p.add_argument("--seed", type=non_negative_int,
                    help="RNG seed: the same seed gives identical audio (default: drawn, printed and saved)")
     p.add_argument("--seed_audio", help="audio file that primes every sequence (at least one top frame long)")

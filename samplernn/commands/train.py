@@ -42,6 +42,9 @@ def build_parser():
     add_on_off(p, "--resume", default=True,
                help="continue the newest run of --id from its latest checkpoint, if there is one")
     p.add_argument("--resume_from", help="continue from this run dir or checkpoint dir")
+    p.add_argument("--init_from",
+                   help="start a new run from the weights of this run dir (its best checkpoint) or checkpoint dir, "
+                        "on --data_dir (fine-tuning); the architecture must match; the optimizer starts afresh")
     p.add_argument("--early_stopping_patience", type=non_negative_int,
                    help="stop after N epochs without validation improvement (0: off)")
     add_on_off(p, "--generate", help="generate audio at the end of each epoch")
@@ -80,9 +83,11 @@ def train(args):
     run = open_run(data_dir=args.data_dir, logdir_root=args.logdir_root, run_id=args.id,
                    config_file=args.config_file, sample_rate=args.sample_rate, val_frac=options.val_frac,
                    seed=options.seed, resume=args.resume, resume_from=args.resume_from,
-                   val_minutes=options.val_minutes, writer=chief)
+                   val_minutes=options.val_minutes, init_from=args.init_from, writer=chief)
     if run.run_dir is not None:
         print(describe_resumed(run))
+    if run.parent is not None:
+        print(run.parent.describe())
     print("\n".join(devices))
     trainer = Trainer(run, options, strategy=strategy)  # decodes new audio first: bad files fail before writing
     if run.run_dir is None and chief:
