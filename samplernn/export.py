@@ -17,7 +17,7 @@ from samplernn.quality import block_figures, combine_blocks, describe, problems,
 PARTIAL_SUFFIX = ".partial.wav"
 # What a failed write raises (a full disk): soundfile asserts the frame count of a short write.
 WRITE_ERRORS = (OSError, sf.SoundFileError, AssertionError)
-FINISH_BLOCK_SECONDS = 10.0  # blocks of the finishing pass: whole 20-ms windows and half-second parts
+FINISH_BLOCK_SECONDS = 10.0  # about this long, the blocks of the finishing pass (`quality.figure_block_samples`)
 
 
 def write_generated(path, audio, sample_rate, *, dc_removal=True, spectrogram=True, label=""):
@@ -73,48 +73,74 @@ class PartialFiles:
 def finish_file(partial, path, rate, *, dc_removal=True, spectrogram=True, label=""):
     """Writes the final file `path` (its format by its extension, at `rate`) from a partial file, block by
     block: DC removed, resampled, its spectrogram PNG beside it; removes the partial file. Returns (report
-    line, stats) as `write_generated`."""
+    line, stats) as `write_generated`: the same figures, computed block by block."""
     info = sf.info(partial)
-    mean = _mean(partial) if dc_removal else 0.0
+    folder, name = os.path.split(os.path.abspath(path))
+    temp = os.path.join(folder, f".{name}.{os.getpid()}.tmp")  # replaces `path` when complete
+    processed = partial
+    try:
+        if dc_removal or rate != info.samplerate:
+            processed = os.path.join(folder, f".{name}.{os.getpid()}.processed.wav")
+            _process(partial, processed, rate, _mean(partial) if dc_removal else 0.0)
+        stats = _write_final(processed, temp, path, spectrogram)
+        os.replace(temp, path)
+    except WRITE_ERRORS as e:
+        raise SampleRNNError(f"cannot write audio file '{path}': {getattr(e, 'strerror', None) or e}") from e
+    finally:
+        for leftover in {temp, processed} - {partial}:
+            if os.path.exists(leftover):
+                os.remove(leftover)
+    os.remove(partial)
+    return report_line(path, stats, label), stats
+
+
+def _process(partial, processed, rate, mean):
+    """`partial` less `mean`, resampled to `rate` (soxr, as a stream), into the float wav `processed`."""
+    info = sf.info(partial)
     resampler = None
     if rate != info.samplerate:
         import soxr
 
         resampler = soxr.ResampleStream(info.samplerate, rate, 1, dtype="float32", quality="HQ")
+    block = int(FINISH_BLOCK_SECONDS * info.samplerate)
+    with sf.SoundFile(processed, "w", rate, 1, format="WAV", subtype="FLOAT") as out:
+        for start in range(0, max(info.frames, 1), block):
+            audio, _ = sf.read(partial, frames=block, start=start, dtype="float32")
+            audio = audio - np.float32(mean)
+            if resampler is not None:
+                audio = resampler.resample_chunk(audio, last=start + block >= info.frames)
+            out.write(audio)
+
+
+def _write_final(processed, temp, path, spectrogram):
+    """The final file (`path`'s format) into `temp` from the float wav `processed`, clipped to [-1, 1], with the
+    spectrogram PNG beside `path`; returns `describe`'s figures, computed block by block."""
+    from samplernn.audio import output_format
+    from samplernn.quality import FLATNESS_CONTEXT, figure_block_samples
+
+    info, half = sf.info(processed), FLATNESS_CONTEXT
+    rate, total = info.samplerate, info.frames
+    block = figure_block_samples(rate, FINISH_BLOCK_SECONDS)
     columns = None
     if spectrogram:
         from samplernn.plots import SpectrogramColumns
 
-        columns = SpectrogramColumns(int(info.frames * rate / info.samplerate))
-    from samplernn.audio import output_format
-
-    blocks, written, block_size = [], 0, int(FINISH_BLOCK_SECONDS * info.samplerate)
-    folder, name = os.path.split(os.path.abspath(path))
-    temp = os.path.join(folder, f".{name}.{os.getpid()}.tmp")  # replaces `path` when complete
+        columns = SpectrogramColumns(total)
+    blocks = []
     file_format, subtype = output_format(path)
-    try:
-        with sf.SoundFile(temp, "w", rate, 1, format=file_format, subtype=subtype) as out:
-            for start in range(0, max(info.frames, 1), block_size):
-                block, _ = sf.read(partial, frames=block_size, start=start, dtype="float32")
-                block = block - np.float32(mean)
-                if resampler is not None:
-                    block = resampler.resample_chunk(block, last=start + block_size >= info.frames)
-                out.write(np.clip(block, -1.0, 1.0))
-                blocks.append(block_figures(block, rate, written / rate))
-                written += len(block)
-                if columns is not None:
-                    columns.add(block)
-        os.replace(temp, path)
-    except WRITE_ERRORS as e:
-        raise SampleRNNError(f"cannot write audio file '{path}': {getattr(e, 'strerror', None) or e}") from e
-    finally:
-        if os.path.exists(temp):  # only after a failure: os.replace has moved it otherwise
-            os.remove(temp)
+    with sf.SoundFile(temp, "w", rate, 1, format=file_format, subtype=subtype) as out:
+        for start in range(0, max(total, 1), block):
+            audio, _ = sf.read(processed, frames=block, start=start, dtype="float32")
+            before = sf.read(processed, frames=half, start=start - half, dtype="float32")[0] if start else None
+            after = sf.read(processed, frames=half, start=start + block, dtype="float32")[0] \
+                if start + block < total else None
+            out.write(np.clip(audio, -1.0, 1.0))
+            blocks.append(block_figures(audio, rate, start / rate, before, after))
+            if columns is not None:
+                columns.add(audio)
     if columns is not None:
         columns.save(os.path.splitext(path)[0] + ".png", rate, title=os.path.basename(path))
-    os.remove(partial)
-    stats = combine_blocks(blocks)
-    return report_line(path, stats, label), stats
+    return combine_blocks(blocks)
 
 
 def _mean(partial):

@@ -5,6 +5,8 @@ from which a sequence stays silent or noise-like (`turning_points`), and issue 2
 sequence holds the level and character of its corpus (`reference_figures`, `hold_verdict`).
 """
 
+import math
+
 import numpy as np
 
 from samplernn.errors import SampleRNNError
@@ -16,6 +18,7 @@ MOSTLY_SILENT = 0.5  # warn when more than this fraction of windows is silent
 CONSTANT_STD = 1e-3  # warn when the signal barely moves: collapsed to a constant
 NOISE_FLATNESS = 0.5  # white noise has a spectral flatness near 0.56, tonal music near 0.001
 _N_FFT, _HOP = 2048, 512  # librosa's spectral-flatness frames: frame f is centred on sample f * _HOP
+FLATNESS_CONTEXT = _N_FFT // 2  # samples on each side of its centre that a flatness frame sees
 
 # Turning points: where a sequence fades to silence or turns into noise and stays so to its end.
 BLOCK_SECONDS = 0.5  # their resolution
@@ -71,11 +74,31 @@ def describe(audio, sample_rate):
     return combine_blocks([block_figures(audio, sample_rate)])
 
 
-def block_figures(audio, sample_rate, start=0.0):
-    """What `combine_blocks` needs of one block of a longer signal, the block starting `start` seconds in: a
-    long file is described block by block, in bounded memory. Blocks of whole BLOCK_SECONDS give the figures
-    of the whole signal, but for the flatness frames at the blocks' edges (which see silence past the edge)."""
-    flat = frame_flatness(audio)
+def figure_block_samples(sample_rate, seconds=10.0):
+    """Samples per block of `block_figures`, near `seconds`: a multiple of the flatness hop, of the level window
+    and of BLOCK_SECONDS, so that blocks give exactly the figures of the whole signal."""
+    window = max(1, round(SILENCE_WINDOW_MS * sample_rate / 1000))
+    unit = math.lcm(_HOP, window, max(1, round(BLOCK_SECONDS * sample_rate)))
+    return unit * max(1, round(seconds * sample_rate / unit))
+
+
+def block_figures(audio, sample_rate, start=0.0, before=None, after=None):
+    """What `combine_blocks` needs of one block of a longer signal (a long file is described block by block, in
+    bounded memory): the block starts `start` seconds in, a multiple of `figure_block_samples` samples;
+    `before` / `after` are the FLATNESS_CONTEXT samples of the signal around it (None at the signal's start or
+    end), which its flatness frames see as the whole signal's do."""
+    half = FLATNESS_CONTEXT
+    if before is None and after is None:
+        flat = frame_flatness(audio)
+    else:
+        import librosa
+
+        # Past the signal's ends librosa pads with zeros: so do the edges (the last block's `after` may be short).
+        pad = [np.zeros(half, np.float32) if edge is None else np.asarray(edge, np.float32) for edge in (before, after)]
+        pad[1] = np.pad(pad[1], (0, half - len(pad[1])))
+        frames = len(audio) // _HOP + (1 if after is None else 0)  # frames centred in the block (and at its end)
+        flat = librosa.feature.spectral_flatness(y=np.concatenate([pad[0], np.asarray(audio, np.float32), pad[1]]),
+                                                 n_fft=_N_FFT, hop_length=_HOP, center=False)[0][:frames]
     x = np.asarray(audio, dtype=np.float64)
     parts = [dict(p, start=p["start"] + start, end=p["end"] + start)
              for p in stretches(audio, sample_rate, BLOCK_SECONDS, flat=flat)]

@@ -14,6 +14,7 @@ from samplernn.generation import piece_lengths
 from samplernn.interrupts import deferred_interrupt
 from samplernn.progress import Progress
 
+
 class Streamed(NamedTuple):
     """What `stream_to_files` drew: per stream the partial file, the mean surprise (bits/sample) and mean
     temperature of its samples; the samples per stream written, and what stopped it early (None if nothing)."""
@@ -29,17 +30,18 @@ class Streamed(NamedTuple):
 
 def stream_to_files(sampler, num_samples, paths, sample_rate, log=print):
     """Draws `num_samples` per stream from `sampler` (a `generation.PieceSampler`), piece by piece, appending
-    each piece to `<path>.partial.wav` of each stream as it arrives, with progress. Ctrl-C or an error stops it
-    after the last complete piece (a piece is written to every stream or to none): `Streamed.stopped` holds the
-    exception, for the caller to finish the files and raise it again."""
+    each piece to `<path>.partial.wav` of each stream as it arrives, with progress. Ctrl-C stops it once the
+    piece being made is written (a second Ctrl-C at once), an error after the last complete piece (a piece is
+    written to every stream or to none): `Streamed.stopped` holds the exception, for the caller to finish the
+    files and raise it again."""
     files = PartialFiles(paths, sample_rate)
     progress = Progress(num_samples / sample_rate, log)
     surprise = temperature = np.zeros(len(paths))
     written, stopped = 0, None
     try:
         for n in piece_lengths(num_samples, sampler.piece_samples):
-            piece = sampler.next(n)
-            with deferred_interrupt():
+            with deferred_interrupt():  # a Ctrl-C takes effect once the piece being made is written
+                piece = sampler.next(n)
                 files.append(piece.audio)
                 surprise, temperature = surprise + piece.surprise, temperature + piece.temperature
                 written += n
@@ -53,20 +55,15 @@ def stream_to_files(sampler, num_samples, paths, sample_rate, log=print):
 
 
 def finish_files(streamed, chosen, paths, rate, labels, *, dc_removal=True, spectrogram=True, log=print):
-    """Finishes the partial files of the `chosen` streams into `paths` (`export.finish_file`), printing each
-    report line, and removes the partial files of the others. Returns the reports' stats. With nothing
-    written, no file is made."""
-    stats = []
-    for path, i in zip(paths, chosen):
-        if streamed.samples:
-            line, figures = finish_file(streamed.partials[i], path, rate, dc_removal=dc_removal,
-                                        spectrogram=spectrogram, label=labels[i])
-            log(line)
-            stats.append(figures)
+    """Finishes the partial files of the `chosen` streams into `paths` (`export.finish_file`), logging each
+    report line, and removes the partial files of the others. With nothing written, no file is made."""
+    for path, i in zip(paths, chosen if streamed.samples else []):
+        line, _ = finish_file(streamed.partials[i], path, rate, dc_removal=dc_removal, spectrogram=spectrogram,
+                              label=labels[i])
+        log(line)
     for partial in streamed.partials:
         if os.path.exists(partial):
             os.remove(partial)
-    return stats
 
 
 def describe_stop(streamed, sample_rate):

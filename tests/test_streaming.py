@@ -129,3 +129,34 @@ def test_candidates_ranked_out_leave_no_file(run_dir, tmp_path, monkeypatch):
     assert sorted(os.listdir(tmp_path)) == ["a.json", "a_0.png", "a_0.wav", "a_1.png", "a_1.wav"]
     files = json.loads((tmp_path / "a.json").read_text())["files"]
     assert files[0]["bits_per_sample"] <= files[1]["bits_per_sample"]
+
+
+@pytest.mark.parametrize("rate", [8000, 16000])
+def test_finishing_block_by_block_gives_the_whole_files_audio_and_figures(tmp_path, monkeypatch, rate):
+    import librosa
+
+    from samplernn import export
+    from samplernn.quality import describe
+
+    t = np.arange(int(17.3 * 8000)) / 8000
+    rng = np.random.default_rng(0)
+    audio = (0.05 + 0.3 * np.sin(2 * np.pi * 300 * t) * (t < 10.5) + 0.01 * rng.standard_normal(len(t)))
+    audio = audio.astype(np.float32)
+    sf.write(tmp_path / "a.wav.partial.wav", audio, 8000, subtype="FLOAT")
+    monkeypatch.setattr(export, "FINISH_BLOCK_SECONDS", 1.0)  # blocks of 8 s at 8 kHz, 4 s at 16 kHz (the
+    # shortest that hold whole flatness hops, level windows and half-second parts), the last one partial
+    line, stats = export.finish_file(str(tmp_path / "a.wav.partial.wav"), str(tmp_path / "a.wav"), rate)
+    expected = audio - audio.mean()
+    if rate != 8000:
+        expected = librosa.resample(expected, orig_sr=8000, target_sr=rate, res_type="soxr_hq")
+    written, written_rate = sf.read(tmp_path / "a.wav", dtype="float32")
+    assert written_rate == rate and abs(len(written) - len(expected)) <= 1
+    n = min(len(written), len(expected))
+    np.testing.assert_allclose(written[:n], expected[:n], atol=2e-3)
+    whole = describe(expected, rate)
+    assert stats["rms_db"] == pytest.approx(whole["rms_db"], abs=0.05)
+    assert stats["silence_fraction"] == whole["silence_fraction"]
+    assert stats["flatness"] == pytest.approx(whole["flatness"], rel=1e-3)
+    assert stats["silent_from"] == pytest.approx(whole["silent_from"]) and stats["noise_from"] == whole["noise_from"]
+    assert line.startswith(f"Wrote {tmp_path / 'a.wav'}: RMS ") and (tmp_path / "a.png").is_file()
+    assert not (tmp_path / "a.wav.partial.wav").exists()
