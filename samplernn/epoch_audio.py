@@ -7,7 +7,6 @@ import numpy as np
 import soundfile as sf
 import tensorflow as tf
 
-from samplernn.data import recording_of
 from samplernn.fidelity import Reference, clip_count, describe_fidelity, draw_floor, fidelity
 from samplernn.generation import PieceSampler, stream_labels
 from samplernn.loop import primed_start
@@ -36,11 +35,9 @@ class EpochFidelity:
             val = [self._audio(s) for s in self.val]
             if clip_count(val, rate) < 2:
                 return None, "the validation audio holds fewer than two 1-s clips"
-            self.reference = Reference(val, rate, [recording_of(p) for p in self.val.paths])
-        floor, picked = draw_floor(len(self.train), lambda i: self._audio(self.train[i]), clip_count(audios, rate),
-                                   rate)
-        groups = [recording_of(self.train.paths[i]) for i in picked]
-        return fidelity(audios, self.reference, floor, rate, floor_groups=groups), None
+            self.reference = Reference(val, rate)
+        floor = draw_floor(len(self.train), lambda i: self._audio(self.train[i]), clip_count(audios, rate), rate)
+        return fidelity(audios, self.reference, floor, rate), None
 
 
 def generate_epoch_audio(model, config, options, run_dir, epoch, target_bits, measure=None, log=print):

@@ -64,7 +64,7 @@ def frechet_distance(a, b):
 def nearest_neighbour_accuracy(a, a_files, b, b_files):
     """Share of the clips of a (N, D) and b (M, D) whose nearest neighbour (Euclidean, on features scaled to
     unit variance over both sets), among the clips of other files, belongs to the same set. `*_files`: the file
-    (or recording) index of each clip: clips of one never count as each other's neighbours. Give equal counts."""
+    index of each clip: clips of one file never count as each other's neighbours. Give equal counts."""
     x = np.concatenate([a, b])
     x = (x - x.mean(axis=0)) / np.maximum(x.std(axis=0), 1e-9)
     labels = np.concatenate([np.zeros(len(a)), np.ones(len(b))])
@@ -99,15 +99,12 @@ def level_db(audios):
 
 
 class Reference:
-    """The clips, band levels and level of a set of audio files, computed once. `groups`: what each file
-    belongs to (e.g. its recording, `data.recording_of`: the chunks of one recording are alike, and must not
-    be each other's nearest neighbours); by default each file is a group of its own."""
+    """The clips (and the file each comes from), band levels and level of a set of audio files, computed once."""
 
-    def __init__(self, audios, sample_rate, groups=None):
+    def __init__(self, audios, sample_rate):
         feats = [clip_features(a, sample_rate) for a in audios]
-        ids = np.unique(list(range(len(audios))) if groups is None else groups, return_inverse=True)[1]
         self.features = np.concatenate(feats) if feats else np.zeros((0, 2 * N_MELS))
-        self.files = np.concatenate([np.full(len(f), ids[i]) for i, f in enumerate(feats)]) if feats else np.zeros(0)
+        self.files = np.concatenate([np.full(len(f), i) for i, f in enumerate(feats)]) if feats else np.zeros(0)
         self.bands = band_levels(audios, sample_rate)
         self.level = level_db(audios)
         self.sample_rate = sample_rate
@@ -122,12 +119,12 @@ class Reference:
         return self.features[pick], self.files[pick]
 
 
-def compare(reference, audios, seed=0, groups=None):
-    """The figures of `audios` (float arrays; `groups` as `Reference`'s) against `reference`: their clips, the
+def compare(reference, audios, seed=0):
+    """The figures of `audios` (float arrays, each a file) against `reference`: their clips, the
     Fréchet distance, the nearest-neighbour accuracy (over `nn_clips` of theirs and as many of the reference's,
     at most MAX_CLIPS), the band balance difference (dB per band and its mean absolute value) and the level
     difference (dB)."""
-    theirs = Reference(audios, reference.sample_rate, groups)
+    theirs = Reference(audios, reference.sample_rate)
     count = min(len(theirs.features), len(reference.features), MAX_CLIPS)
     a, a_files = theirs.subset(count, seed)
     b, b_files = reference.subset(count, seed + 1)
@@ -139,32 +136,29 @@ def compare(reference, audios, seed=0, groups=None):
             "level_db": theirs.level - reference.level}
 
 
-def fidelity(generated, reference, floor, sample_rate, seed=0, floor_groups=None):
+def fidelity(generated, reference, floor, sample_rate, seed=0):
     """How far `generated` audio (each sequence a file of its own) is from `reference` audio (a `Reference`, or
     a list of float arrays), next to the same figures for `floor` audio (real audio of the corpus that is not in
-    the reference, `floor_groups` its files' recordings, cut to as many clips as the generated audio holds): a
+    the reference, cut to as many clips as the generated audio holds): a
     dict with "generated" and "floor" (`compare`'s figures) and "frechet_ratio" (generated / floor)."""
     ref = reference if isinstance(reference, Reference) else Reference(reference, sample_rate)
     mine = compare(ref, generated, seed)
-    floor_audio, groups = _as_many_clips(floor, floor_groups, clip_count(generated, sample_rate), sample_rate, seed)
-    theirs = compare(ref, floor_audio, seed, groups)
+    theirs = compare(ref, _as_many_clips(floor, clip_count(generated, sample_rate), sample_rate, seed), seed)
     return {"generated": mine, "floor": theirs, "frechet_ratio": mine["frechet"] / max(theirs["frechet"], 1e-12),
             "sample_rate": sample_rate}
 
 
-def _as_many_clips(audios, groups, clips, sample_rate, seed):
-    """(files, their groups) of `audios` taken in a seeded order until they hold `clips` clips: the floor is
-    measured on as much audio as the generated one, since the Fréchet distance of a small set is biased up."""
+def _as_many_clips(audios, clips, sample_rate, seed):
+    """Files of `audios` taken in a seeded order until they hold `clips` clips: the floor is measured on as much
+    audio as the generated one, since the Fréchet distance of a small set is biased upwards."""
     n = int(round(CLIP_SECONDS * sample_rate))
-    groups = list(range(len(audios))) if groups is None else groups
-    chosen, chosen_groups, total = [], [], 0
+    chosen, total = [], 0
     for i in np.random.default_rng(seed).permutation(len(audios)):
         if total >= clips:
             break
         chosen.append(audios[i][:(clips - total) * n])
-        chosen_groups.append(groups[i])
         total += len(chosen[-1]) // n
-    return chosen, chosen_groups
+    return chosen
 
 
 def describe_fidelity(figures):
@@ -178,12 +172,10 @@ def describe_fidelity(figures):
 
 
 def reference_of_files(paths, sample_rate):
-    """A `Reference` of audio files, their chunks grouped by recording (`data.recording_of`)."""
+    """A `Reference` of audio files."""
     from samplernn.audio import load_audio
-    from samplernn.data import recording_of
 
-    return Reference([load_audio(p, sample_rate, notice=lambda *_: None) for p in paths], sample_rate,
-                     [recording_of(p) for p in paths])
+    return Reference([load_audio(p, sample_rate, notice=lambda *_: None) for p in paths], sample_rate)
 
 
 def clip_count(audios, sample_rate):
@@ -192,28 +184,26 @@ def clip_count(audios, sample_rate):
 
 
 def draw_floor(count, load, clips, sample_rate, seed=0):
-    """Items 0..count-1, loaded by `load(i)` (-> float audio) in a seeded order until they hold `clips` clips:
-    (audios, their indices). Only these are decoded, however large the training set."""
-    audios, indices = [], []
+    """Items 0..count-1, loaded by `load(i)` (-> float audio) in a seeded order until they hold `clips` clips.
+    Only these are decoded, however large the training set."""
+    audios = []
     for i in np.random.default_rng(seed).permutation(count):
         if clip_count(audios, sample_rate) >= clips:
             break
         audios.append(load(i))
-        indices.append(int(i))
-    return audios, indices
+    return audios
 
 
 def fidelity_of_files(generated, reference, floor_paths, sample_rate, seed=0):
     """`fidelity` of generated audio (float arrays, each a sequence of its own) against a `Reference`, the
     floor drawn from the audio files `floor_paths` (real files not in the reference, `draw_floor`)."""
     from samplernn.audio import load_audio
-    from samplernn.data import recording_of
 
     def load(i):
         return load_audio(floor_paths[i], sample_rate, notice=lambda *_: None)
 
-    floor, picked = draw_floor(len(floor_paths), load, clip_count(generated, sample_rate), sample_rate, seed)
-    return fidelity(generated, reference, floor, sample_rate, seed, [recording_of(floor_paths[i]) for i in picked])
+    floor = draw_floor(len(floor_paths), load, clip_count(generated, sample_rate), sample_rate, seed)
+    return fidelity(generated, reference, floor, sample_rate, seed)
 
 
 def fidelity_of_paths(generated, checkpoint_path=None, reference_dir=None, seed=0):

@@ -1,0 +1,41 @@
+"""Fidelity of generated audio files against a benchmark corpus: how far they are from its real audio.
+
+    python bench/fidelity.py --data_dir /tmp/piano --generated /tmp/q/run/hold/*.wav [--json out.json]
+
+The reference is the corpus's held-out files (bench/quality.py's split: 10 %, seed 0), the floor its training
+files (as many clips as the generated files hold), as evaluate.py --generated measures against a run. Prints
+`samplernn.fidelity`'s line and the band balance; `--json` also writes the figures.
+"""
+
+import argparse
+import json
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--data_dir", required=True, help="the corpus bench/quality.py trained on")
+    p.add_argument("--generated", nargs="+", required=True, help="generated audio files")
+    p.add_argument("--sample_rate", type=int, default=16000)
+    p.add_argument("--json", help="write the figures to this file")
+    args = p.parse_args()
+    from samplernn.audio import load_audio
+    from samplernn.data import list_training_files, split_files
+    from samplernn.fidelity import describe_bands, describe_fidelity, fidelity_of_files, reference_of_files
+
+    train, held_out = split_files(list_training_files(args.data_dir), 0.1, seed=0, notice=lambda *_: None)
+    generated = [load_audio(path, args.sample_rate, notice=lambda *_: None) for path in args.generated]
+    figures = fidelity_of_files(generated, reference_of_files(held_out, args.sample_rate), train, args.sample_rate)
+    print(f"{len(generated)} generated files against {len(held_out)} held-out files of {args.data_dir}")
+    print(describe_fidelity(figures))
+    print(describe_bands(figures))
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump(figures, f, indent=1)
+
+
+if __name__ == "__main__":
+    main()
