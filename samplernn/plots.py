@@ -10,8 +10,6 @@ import numpy as np  # noqa: E402
 
 N_FFT = 1024
 HOP = 256
-
-
 MAX_COLUMNS = 2000  # time columns of a spectrogram picture: a long file's frames are averaged down to these
 
 
