@@ -77,12 +77,13 @@ def finish_file(partial, path, rate, *, dc_removal=True, spectrogram=True, label
     info = sf.info(partial)
     folder, name = os.path.split(os.path.abspath(path))
     temp = os.path.join(folder, f".{name}.{os.getpid()}.tmp")  # replaces `path` when complete
-    processed = partial
+    processed, mean = partial, _mean(partial) if dc_removal else 0.0
     try:
-        if dc_removal or rate != info.samplerate:
+        if rate != info.samplerate:  # resampled into a float copy first; the DC offset goes with it
             processed = os.path.join(folder, f".{name}.{os.getpid()}.processed.wav")
-            _process(partial, processed, rate, _mean(partial) if dc_removal else 0.0)
-        stats = _write_final(processed, temp, path, spectrogram)
+            _process(partial, processed, rate, mean)
+            mean = 0.0
+        stats = _write_final(processed, temp, path, spectrogram, mean)
         os.replace(temp, path)
     except WRITE_ERRORS as e:
         raise SampleRNNError(f"cannot write audio file '{path}': {getattr(e, 'strerror', None) or e}") from e
@@ -112,9 +113,9 @@ def _process(partial, processed, rate, mean):
             out.write(audio)
 
 
-def _write_final(processed, temp, path, spectrogram):
-    """The final file (`path`'s format) into `temp` from the float wav `processed`, clipped to [-1, 1], with the
-    spectrogram PNG beside `path`; returns `describe`'s figures, computed block by block."""
+def _write_final(processed, temp, path, spectrogram, mean):
+    """The final file (`path`'s format) into `temp` from the float wav `processed` less `mean`, clipped to
+    [-1, 1], with the spectrogram PNG beside `path`; returns `describe`'s figures, computed block by block."""
     from samplernn.audio import output_format
     from samplernn.quality import FLATNESS_CONTEXT, figure_block_samples
 
@@ -126,16 +127,16 @@ def _write_final(processed, temp, path, spectrogram):
         from samplernn.plots import SpectrogramColumns
 
         columns = SpectrogramColumns(total)
-    blocks = []
+    blocks, before, offset = [], None, np.float32(mean)
     file_format, subtype = output_format(path)
     with sf.SoundFile(temp, "w", rate, 1, format=file_format, subtype=subtype) as out:
         for start in range(0, max(total, 1), block):
-            audio, _ = sf.read(processed, frames=block, start=start, dtype="float32")
-            before = sf.read(processed, frames=half, start=start - half, dtype="float32")[0] if start else None
-            after = sf.read(processed, frames=half, start=start + block, dtype="float32")[0] \
-                if start + block < total else None
+            # The block and the flatness context after it, read at once; the context before is the last block's.
+            audio = sf.read(processed, frames=block + half, start=start, dtype="float32")[0] - offset
+            audio, after = audio[:block], (audio[block:] if start + block < total else None)
             out.write(np.clip(audio, -1.0, 1.0))
             blocks.append(block_figures(audio, rate, start / rate, before, after))
+            before = audio[-half:]
             if columns is not None:
                 columns.add(audio)
     if columns is not None:

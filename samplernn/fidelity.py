@@ -143,22 +143,10 @@ def fidelity(generated, reference, floor, sample_rate, seed=0):
     dict with "generated" and "floor" (`compare`'s figures) and "frechet_ratio" (generated / floor)."""
     ref = reference if isinstance(reference, Reference) else Reference(reference, sample_rate)
     mine = compare(ref, generated, seed)
-    theirs = compare(ref, _as_many_clips(floor, clip_count(generated, sample_rate), sample_rate, seed), seed)
+    floor = draw_floor(len(floor), floor.__getitem__, clip_count(generated, sample_rate), sample_rate, seed)
+    theirs = compare(ref, floor, seed)
     return {"generated": mine, "floor": theirs, "frechet_ratio": mine["frechet"] / max(theirs["frechet"], 1e-12),
             "sample_rate": sample_rate}
-
-
-def _as_many_clips(audios, clips, sample_rate, seed):
-    """Files of `audios` taken in a seeded order until they hold `clips` clips: the floor is measured on as much
-    audio as the generated one, since the Fréchet distance of a small set is biased upwards."""
-    n = int(round(CLIP_SECONDS * sample_rate))
-    chosen, total = [], 0
-    for i in np.random.default_rng(seed).permutation(len(audios)):
-        if total >= clips:
-            break
-        chosen.append(audios[i][:(clips - total) * n])
-        total += len(chosen[-1]) // n
-    return chosen
 
 
 def describe_fidelity(figures):
@@ -184,13 +172,16 @@ def clip_count(audios, sample_rate):
 
 
 def draw_floor(count, load, clips, sample_rate, seed=0):
-    """Items 0..count-1, loaded by `load(i)` (-> float audio) in a seeded order until they hold `clips` clips.
-    Only these are decoded, however large the training set."""
-    audios = []
+    """Items 0..count-1, loaded by `load(i)` (-> float audio) in a seeded order until they hold `clips` clips, the
+    last one cut there: the floor is measured on as much audio as the generated one, since the Fréchet distance
+    of a small set is biased upwards. Only these items are decoded, however large the training set."""
+    n = int(round(CLIP_SECONDS * sample_rate))
+    audios, total = [], 0
     for i in np.random.default_rng(seed).permutation(count):
-        if clip_count(audios, sample_rate) >= clips:
+        if total >= clips:
             break
-        audios.append(load(i))
+        audios.append(load(i)[:(clips - total) * n])
+        total += len(audios[-1]) // n
     return audios
 
 
