@@ -20,7 +20,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-from samplernn.options import OPTIMIZERS, SAMPLING, TEMPERATURE  # noqa: E402 (light: no TensorFlow)
+from samplernn.options import MIXED_PRECISION, OPTIMIZERS, SAMPLING, TEMPERATURE  # noqa: E402 (light: no TensorFlow)
 from samplernn.schedule import LR_SCHEDULES, learning_rate_at  # noqa: E402
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
@@ -51,6 +51,8 @@ def parse_args():
     p.add_argument("--init_from",
                    help="start from these weights (fine-tuning): a run dir (its best checkpoint) or checkpoint dir of "
                         "train.py, or a .weights.h5 file of --save_weights; the architecture must be --config_file's")
+    p.add_argument("--mixed_precision", choices=MIXED_PRECISION, default="off",
+                   help="train and validate in this precision, as train.py's flag; generation runs in float32")
     p.add_argument("--save_weights", action="store_true",
                    help="also write the trained weights to OUT/model.weights.h5 (for later analysis)")
     p.add_argument("--out", required=True)
@@ -103,10 +105,11 @@ def main():
     val_seqs = load_levels(val_files, config, config.seq_len, notice=lambda *_: None)
     if args.eval_seconds:  # for big models, where a full evaluation would cost minutes of CPU
         val_seqs = [seq[:int(args.eval_seconds * config.sample_rate)] for seq in val_seqs]
-    model = build_model(config)
+    model = build_model(config, args.mixed_precision)
     if args.init_from:
         init_weights(model, config, args.init_from)
-    options = TrainOptions(optimizer=args.optimizer, learning_rate=args.learning_rate)
+    options = TrainOptions(optimizer=args.optimizer, learning_rate=args.learning_rate,
+                           mixed_precision=args.mixed_precision)
     optimizer = make_optimizer(options)
     optimizer.build(model.trainable_variables)
     train_step, eval_step = make_train_step(model, optimizer, options), make_eval_step(model)
@@ -154,6 +157,10 @@ def main():
             next_eval += args.eval_every * 60
     if args.save_weights:
         model.save_weights(os.path.join(args.out, "model.weights.h5"))
+    if args.mixed_precision != "off":  # generation runs in float32, as train.py's
+        float_model = build_model(config)
+        float_model.set_weights(model.get_weights())
+        model = float_model
     temps = [args.temperature] * args.num_samples
     target = curve[-1]["val_bits"] if args.sampling == "adaptive" else None
     audio = generate(model, 10 * config.sample_rate, temps, q_type=config.q_type, seed=0, target_bits=target)
@@ -166,7 +173,7 @@ def main():
     summary = {"config": args.config_file, "optimizer": args.optimizer, "learning_rate": args.learning_rate,
                "lr_schedule": args.lr_schedule, "warmup_steps": args.warmup_steps, "batch_size": args.batch_size,
                "segment_windows": args.segment_windows, "temperature": args.temperature, "sampling": args.sampling,
-               "init_from": args.init_from,
+               "init_from": args.init_from, "mixed_precision": args.mixed_precision,
                "eval_seconds": args.eval_seconds, "steps": steps, "sec_per_step": trained / steps, "curve": curve,
                "generated": {k: float(np.mean([g[k] for g in generated])) for k in corpus}, "corpus_heldout": corpus}
     with open(os.path.join(args.out, "summary.json"), "w") as f:

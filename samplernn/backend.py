@@ -16,6 +16,20 @@ def xla(fn):
     return tf.function(fn, jit_compile=True)  # one trace per shape: the GRU unrolls its static length
 
 
+def xla_dots_run_in(dtype):
+    """Whether XLA's matmuls run in `dtype` itself on this machine (so fusing with `xla` keeps their speed).
+
+    XLA's CPU compiler computes a bfloat16 or float16 dot in float32 (bfloat16 matmuls ran no faster than
+    float32 ones, `bench/step_breakdown.py`), where TensorFlow's own MatMul reaches oneDNN's AMX and AVX512-BF16
+    kernels; so on a CPU, 16-bit layers keep their matmuls out of XLA. GPUs compute 16-bit dots natively.
+    """
+    if keras.backend.backend() != "tensorflow" or keras.backend.standardize_dtype(dtype) == "float32":
+        return True
+    import tensorflow as tf
+
+    return bool(tf.config.list_logical_devices("GPU"))
+
+
 def step_kernel(kernel, rows):
     """`kernel` (inputs, units) laid out for `step_affine` over `rows` rows (None: unknown, taken as many).
 

@@ -7,13 +7,14 @@ forward + backward): 6.9 s. This layer does the same in 1.5 s (bench: `bench/tra
 - the backward pass through time is written by hand (`_gru_sequence`'s gradient), so the recurrent kernel's
   gradient is one matmul over all steps instead of one outer product accumulated per step;
 - the time loop is unrolled in chunks of `CHUNK` steps and, on TensorFlow, compiled with XLA (for layers of
-  at least `MIN_XLA_UNITS` units).
+  at least `MIN_XLA_UNITS` units) when XLA's matmuls keep the layer's dtype: in bfloat16 on a CPU they run
+  unfused, as TensorFlow's own (oneDNN) matmuls, which use the CPU's AMX / AVX512-BF16 units.
 """
 
 import keras
 from keras import ops
 
-from samplernn.backend import step_affine, step_kernel, xla
+from samplernn.backend import step_affine, step_kernel, xla, xla_dots_run_in
 
 # Time steps per unrolled chunk; longer sequences (e.g. priming on a long seed) run chunk by chunk.
 CHUNK = 64
@@ -55,6 +56,7 @@ def _gru_sequence(xp, h0, recurrent_kernel, recurrent_bias):
         d_out = args[0] if upstream is None else upstream  # (B, T, u)
         dh = ops.zeros_like(h0)
         d_xp, d_hp = [None] * steps, [None] * steps
+        kernel_t = ops.transpose(recurrent_kernel)  # once, not per step (unfused, nothing would share it)
         for t in reversed(range(steps)):
             h_prev, z, r, c, hh = saved[t]
             dh = dh + d_out[:, t]
@@ -63,7 +65,7 @@ def _gru_sequence(xp, h0, recurrent_kernel, recurrent_bias):
             dr = dc * hh * r * (1.0 - r)
             d_xp[t] = ops.concatenate([dz, dr, dc], axis=-1)
             d_hp[t] = ops.concatenate([dz, dr, dc * r], axis=-1)
-            dh = dh * z + ops.matmul(d_hp[t], ops.transpose(recurrent_kernel))
+            dh = dh * z + ops.matmul(d_hp[t], kernel_t)
         d_hp_all = ops.concatenate(d_hp, axis=0)  # (T * B, 3u), time-major
         h_prev_all = ops.concatenate([s[0] for s in saved], axis=0)  # (T * B, u)
         d_kernel = ops.matmul(ops.transpose(h_prev_all), d_hp_all)  # all steps at once
@@ -73,6 +75,11 @@ def _gru_sequence(xp, h0, recurrent_kernel, recurrent_bias):
 
 
 _gru_sequence_xla = xla(_gru_sequence)
+
+
+def sequence_function(units, dtype):
+    """The time loop a layer of `units` units computing in `dtype` runs: compiled with XLA where that pays."""
+    return _gru_sequence_xla if units >= MIN_XLA_UNITS and xla_dots_run_in(dtype) else _gru_sequence
 
 
 @keras.saving.register_keras_serializable(package="samplernn")
@@ -108,7 +115,7 @@ class GRU(keras.layers.Layer):
         steps = x.shape[1]
         if steps is None:
             raise ValueError("GRU needs a static number of time steps")
-        sequence = _gru_sequence_xla if self.units >= MIN_XLA_UNITS else _gru_sequence
+        sequence = sequence_function(self.units, self.compute_dtype)
         for start in range(0, steps, CHUNK):
             chunks.append(sequence(xp[:, start:start + CHUNK], h, recurrent_kernel, self.bias[1]))
             h = chunks[-1][:, -1]

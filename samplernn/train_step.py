@@ -45,6 +45,21 @@ class DynamicLossScale:
         self.good_steps.assign(tf.where(finite & ~grow, self.good_steps + 1, tf.zeros_like(self.good_steps)))
 
 
+def _fused_apply(optimizer):
+    """`optimizer.apply` compiled with XLA: one fused pass over each variable and its slots instead of a
+    TensorFlow op per term of the update (Adam over the default config's 78 M parameters ran 2x faster on a
+    2-core CPU: `bench/step_breakdown.py`). One device only: a strategy's replicas apply through it as they are."""
+    compiled = {}  # per set of variables (Keras variables are no tf.function arguments): with and without h0
+
+    def apply(grads, variables):
+        key = tuple(id(v) for v in variables)
+        if key not in compiled:
+            compiled[key] = tf.function(lambda grads: optimizer.apply(grads, variables), jit_compile=True)
+        return compiled[key](grads)
+
+    return apply
+
+
 def _all_finite(tensors):
     return tf.reduce_all([tf.reduce_all(tf.math.is_finite(t)) for t in tensors])
 
@@ -87,6 +102,7 @@ def make_train_step(model, optimizer, options, strategy=None):
     strategy = strategy or tf.distribute.get_strategy()
     replicas = strategy.num_replicas_in_sync
     loss_scale = None
+    apply_update = _fused_apply(optimizer) if replicas == 1 else optimizer.apply
     if model.dtype_policy.compute_dtype == "float16":
         with strategy.scope():
             loss_scale = DynamicLossScale()
@@ -119,7 +135,7 @@ def make_train_step(model, optimizer, options, strategy=None):
         def apply():
             # Every replica holds the summed gradient and Keras sums the replicas' gradients once more.
             dist.extended.call_for_each_replica(
-                lambda g: optimizer.apply([x / replicas for x in g] if replicas > 1 else g, variables),
+                lambda g: apply_update([x / replicas for x in g] if replicas > 1 else g, variables),
                 args=(grads,))
 
         tf.cond(loss_finite & grads_finite, apply, lambda: None)

@@ -66,3 +66,31 @@ def test_gru_config_round_trip():
     layer = GRU(8, dropout=0.25, name="g")
     again = GRU.from_config(layer.get_config())
     assert (again.units, again.dropout, again.name) == (8, 0.25, "g")
+
+
+@pytest.mark.skipif(bool(tf.config.list_logical_devices("GPU")), reason="the CPU's choice of time loop")
+def test_bf16_gru_keeps_its_matmuls_out_of_xla_and_matches_float32(monkeypatch):
+    # XLA's CPU dot would compute in float32; TensorFlow's own MatMul reaches the CPU's bfloat16 units.
+    monkeypatch.setattr(recurrence, "MIN_XLA_UNITS", 0)
+    assert recurrence.sequence_function(4, "float32") is recurrence._gru_sequence_xla
+    assert recurrence.sequence_function(4, "bfloat16") is recurrence._gru_sequence
+    ours, _ = twin_layers(input_dim=6, units=4)
+    half = GRU(4, dtype="mixed_bfloat16")
+    half.build((None, None, 6))
+    half.set_weights(ours.get_weights())
+    rng = np.random.default_rng(3)
+    x = tf.constant(rng.normal(size=(3, 9, 6)).astype(np.float32))
+    h0 = tf.constant(rng.normal(size=(3, 4)).astype(np.float32))
+
+    def run(layer):
+        with tf.GradientTape() as tape:
+            out, _ = layer(x, [h0])
+            loss = tf.reduce_sum(tf.cast(out, tf.float32) ** 2)
+        return out, tape.gradient(loss, [w.value for w in layer.weights])
+
+    (out, grads), (half_out, half_grads) = run(ours), run(half)
+    assert half_out.dtype == tf.bfloat16 and all(g.dtype == tf.float32 for g in half_grads)
+    bf16 = dict(rtol=0.05, atol=0.05)  # 8 bits of mantissa through 9 steps
+    np.testing.assert_allclose(tf.cast(half_out, tf.float32), out, **bf16)
+    for name, g, hg in zip(["kernel", "recurrent_kernel", "bias"], grads, half_grads):
+        np.testing.assert_allclose(hg, g, err_msg=name, rtol=0.05, atol=0.05 * float(np.abs(g).max()))

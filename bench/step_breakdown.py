@@ -1,0 +1,267 @@
+"""Where the time goes: the training step and one generated sample, part by part, next to the machine's rates.
+
+    python bench/step_breakdown.py [--config_file default.config.json] [--batch_size 8]
+                                   [--precisions off bf16] [--streams 1 32]
+
+First the machine, in this run: matmul GFLOP/s in float32 and bfloat16 at the shapes the model uses (the
+batched input projections, one recurrent step of `--batch_size` rows, the sample MLP's layers) and the memory
+read bandwidth. Then, per `--mixed_precision` value, the training step's parts, each forward + backward on
+random inputs of the real shapes, timed alone (median of 5 after 2 warm-up calls):
+
+- per frame tier, its RNN layers (input projections, the time loop, their weight gradients) and, within them,
+  the time loop alone (`recurrence.sequence_function`: the recurrent matmuls, one per time step each way);
+- per frame tier, its input projection and learned upsampling;
+- the sample MLP with the loss (lookup tables, the table gathers, three dense layers, softmax cross-entropy);
+- the optimizer (global-norm clipping and Adam over every variable);
+- the whole step (`make_train_step`, as train.py runs it); what the parts leave over is the glue between them
+  (casts, slicing frames, the states' bookkeeping).
+
+Each part's GFLOP/s is its matmul FLOPs over its time; the time loop's GB/s counts its recurrent kernel read
+twice per time step (forward, and backward through the state). Last, one generated sample (GRU configs):
+each step function (sample MLP, each tier) alone in a compiled loop, for `--streams` rows, per sample (a tier
+steps once per its frame), next to the weight bytes one sample reads.
+"""
+
+import argparse
+import os
+import statistics
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+from flops import memory_gbps  # noqa: E402
+from samplernn.options import MIXED_PRECISION  # noqa: E402 (light: no TensorFlow)
+
+
+def median_time(fn, *args, repeats=5):
+    import tensorflow as tf
+
+    for _ in range(2):
+        tf.nest.map_structure(lambda t: t.numpy(), fn(*args))
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        tf.nest.map_structure(lambda t: t.numpy(), fn(*args))
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def matmul_rate(m, k, n, dtype, repeats=20):
+    """GFLOP/s of (m, k) @ (k, n) in `dtype`, `repeats` dependent products in one graph (no XLA)."""
+    import tensorflow as tf
+
+    a = tf.cast(tf.random.normal((m, k)), dtype)
+    b = tf.cast(tf.random.normal((k, n)) * 0.01, dtype)
+
+    @tf.function
+    def chain(a, b):
+        for _ in range(repeats):
+            a = a + tf.matmul(a, b)[:, :k]
+        return a
+
+    return 2 * m * k * n * repeats / median_time(chain, a, b) / 1e9
+
+
+def gradient_time(fn, inputs, variables):
+    """Median seconds of fn(*inputs) forward + the gradient of its sum w.r.t. float inputs and `variables`."""
+    import tensorflow as tf
+
+    @tf.function
+    def run(*inputs):
+        floats = [x for x in inputs if x.dtype.is_floating]
+        with tf.GradientTape() as tape:
+            tape.watch(floats)
+            out = fn(*inputs)
+            loss = tf.add_n([tf.reduce_sum(tf.cast(o, tf.float32)) for o in tf.nest.flatten(out)])
+        return tape.gradient(loss, floats + [v.value for v in variables])
+
+    return median_time(run, *inputs)
+
+
+def training_parts(config, model, batch):
+    """[(part, seconds, matmul FLOPs, bytes or None)] of the step's parts, each timed alone."""
+    import keras
+    import tensorflow as tf
+
+    from samplernn import recurrence
+
+    dtype, d = model.compute_dtype, config.dim
+    width = keras.backend.standardize_dtype(dtype) == "float32" and 4 or 2
+    rnd = lambda *shape: tf.cast(tf.random.normal(shape), dtype)  # noqa: E731
+    parts = []
+    for k in reversed(range(len(model.frame_tiers))):
+        tier, steps = model.frame_tiers[k], config.seq_len // config.frame_sizes[k]
+        gates = 4 if config.rnn_type == "lstm" else 3
+        rows = batch * steps
+        rnn_vars = [v for rnn in tier.rnns for v in rnn.trainable_variables]
+        states = [rnd(batch, d) for _ in range(len(tier.rnns) * tier.states_per_layer)]
+
+        def stack(x, *states, tier=tier):  # the layers cast their variables to `dtype` when called
+            h = x
+            for i in range(len(tier.rnns)):
+                layer_in = tf.concat([h, x], axis=-1) if tier.skip_conn and i > 0 else h
+                h, _ = tier._sequence_layer(i, layer_in, tier._layer_state(list(states), i), True)
+            return h
+
+        flops = len(tier.rnns) * 3 * 2 * 2 * rows * d * gates * d  # input + recurrent matmuls, fwd + 2 bwd
+        parts.append((f"tier {k}: RNN layers x{len(tier.rnns)} ({steps} steps)",
+                      gradient_time(lambda x, *s: stack(x, *s), [rnd(batch, steps, d)] + states, rnn_vars),
+                      flops, None))
+        if config.rnn_type == "gru":
+            rnn = tier.rnns[0]
+            kernel = tf.cast(rnn.recurrent_kernel.value, dtype)
+            sequence = recurrence.sequence_function(d, dtype)  # as the layer runs it
+            loop = lambda xp, h: sequence(xp, h, kernel, tf.cast(rnn.bias.value[1], dtype))  # noqa: E731
+            seconds = gradient_time(loop, [rnd(batch, steps, 3 * d), rnd(batch, d)], []) * len(tier.rnns)
+            parts.append((f"tier {k}:   of which the time loops", seconds,
+                          len(tier.rnns) * 3 * 2 * rows * d * 3 * d, len(tier.rnns) * 2 * steps * 3 * d * d * width))
+        linears = [tier.input_proj, tier.upsample]
+        frames = rnd(batch, steps, tier.input_proj.kernel.shape[0])
+
+        def ends(frames, h, tier=tier):
+            return tier.input_proj(frames), tier.upsample(h)
+
+        flops = 3 * 2 * rows * (tier.input_proj.kernel.shape[0] * d + d * d * tier.ratio)
+        parts.append((f"tier {k}: input projection + upsampling",
+                      gradient_time(ends, [frames, rnd(batch, steps, d)],
+                                    [v for layer in linears for v in layer.trainable_variables]), flops, None))
+    mlp, samples = model.sample_mlp, batch * config.seq_len
+    levels = tf.random.uniform((batch, config.seq_len + config.frame_sizes[0] - 1), 0, config.q_levels, tf.int32)
+    targets = levels[:, config.frame_sizes[0] - 1:]
+
+    def mlp_loss(levels, conditioning):
+        logits = tf.cast(mlp(levels, conditioning), tf.float32)
+        return keras.losses.sparse_categorical_crossentropy(targets, logits, from_logits=True)
+
+    tables = 2 * config.frame_sizes[0] * config.q_levels * config.emb_size * d
+    parts.append(("sample MLP + loss", gradient_time(mlp_loss, [levels, rnd(batch, config.seq_len, d)],
+                                                     mlp.trainable_variables),
+                  3 * (2 * samples * (2 * d * d + d * config.q_levels) + tables), None))
+    return parts
+
+
+def optimizer_time(model):
+    import tensorflow as tf
+
+    from samplernn.optimizers import make_optimizer
+    from samplernn.options import TrainOptions
+
+    options = TrainOptions()
+    optimizer = make_optimizer(options)
+    variables = model.trainable_variables
+    optimizer.build(variables)
+    grads = [tf.random.normal(v.shape) * 1e-3 for v in variables]
+
+    @tf.function
+    def update(grads):
+        clipped, norm = tf.clip_by_global_norm(grads, options.clip_norm)
+        optimizer.apply(clipped, variables)
+        return norm
+
+    return median_time(update, grads)
+
+
+def whole_step(config, model, batch):
+    from samplernn.optimizers import make_optimizer
+    from samplernn.options import TrainOptions
+    from samplernn.train_step import make_train_step
+    from train_speed import synthetic_windows, time_steps
+
+    options = TrainOptions(mixed_precision="bf16" if model.compute_dtype == "bfloat16" else "off")
+    optimizer = make_optimizer(options)
+    optimizer.build(model.trainable_variables)
+    return time_steps(make_train_step(model, optimizer, options), synthetic_windows(config, batch), 5)
+
+
+def generation_parts(config, model, rows, samples=2048):
+    """[(part, seconds per generated sample per row, weight bytes per sample)] of one sample's step functions."""
+    import tensorflow as tf
+
+    mlp, d = model.sample_mlp, config.dim
+    parts = []
+
+    @tf.function(jit_compile=True)
+    def mlp_loop(window, conditioning):
+        weights = mlp.step_weights(rows)
+
+        def body(i, window):
+            logits = mlp.step(weights, window, conditioning)
+            chosen = tf.cast(tf.argmax(logits, axis=-1), tf.int32)
+            return i + 1, tf.concat([window[:, 1:], chosen[:, None]], axis=1)
+
+        return tf.while_loop(lambda i, _: i < samples, body, (0, window))[1]
+
+    window = tf.random.uniform((rows, config.frame_sizes[0]), 0, config.q_levels, tf.int32)
+    mlp_bytes = 4 * (2 * d * d + d * config.q_levels)
+    parts.append(("sample MLP", median_time(mlp_loop, window, tf.random.normal((rows, d))) / samples, mlp_bytes))
+    for k, tier in enumerate(model.frame_tiers):
+        fs, steps = config.frame_sizes[k], max(samples // config.frame_sizes[k], 8)
+        features = tier.input_proj.kernel.shape[0]
+
+        @tf.function(jit_compile=True)
+        def tier_loop(frame, states, tier=tier, features=features, steps=steps):
+            weights = tier.step_weights(rows)
+
+            def body(i, frame, states):
+                out, states = tier.step(frame, None, states, weights)
+                return i + 1, tf.tanh(out[:, 0, :features]), states
+
+            return tf.while_loop(lambda i, *_: i < steps, body, (0, frame, states))[1]
+
+        states = [tf.random.normal((rows, d)) for _ in range(len(tier.rnns) * tier.states_per_layer)]
+        seconds = median_time(tier_loop, tf.random.normal((rows, features)), states) / steps / fs
+        tier_bytes = 4 * (features * d + len(tier.rnns) * 6 * d * d + d * d * tier.ratio) / fs
+        parts.append((f"tier {k} (one step per {fs} samples)", seconds, tier_bytes))
+    return parts
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--config_file", default="default.config.json")
+    p.add_argument("--batch_size", type=int, default=8)
+    p.add_argument("--precisions", nargs="+", choices=MIXED_PRECISION, default=["off", "bf16"])
+    p.add_argument("--streams", type=int, nargs="*", default=[1, 32], help="rows of the generation parts")
+    args = p.parse_args()
+
+    from samplernn.config import load_config
+    from samplernn.model import build_model
+
+    config = load_config(args.config_file)
+    print(f"config={args.config_file} batch={args.batch_size}")
+    d, b = config.dim, args.batch_size
+    shapes = [(b * config.seq_len // config.frame_sizes[0], d, 3 * d, "input projections"),
+              (b, d, 3 * d, "one recurrent step"), (b * config.seq_len, d, d, "MLP layer")]
+    for m, k, n, what in shapes:
+        rates = {dt: matmul_rate(m, k, n, dt) for dt in ("float32", "bfloat16")}
+        print(f"  machine: matmul {m}x{k}x{n} ({what}): float32 {rates['float32']:.0f}, "
+              f"bfloat16 {rates['bfloat16']:.0f} GFLOP/s")
+    print(f"  machine: memory read bandwidth {memory_gbps():.1f} GB/s")
+    for precision in args.precisions:
+        model = build_model(config, precision)
+        parts = training_parts(config, model, b)
+        parts.append(("optimizer (clip + Adam)", optimizer_time(model), 0, None))
+        whole = whole_step(config, model, b)
+        counted = sum(s for name, s, _, _ in parts if "of which" not in name)
+        print(f"training step, --mixed_precision {precision}: {whole:.3f} s/step "
+              f"({b * config.seq_len / whole:,.0f} samples/s)")
+        for name, seconds, flops, nbytes in parts + [("glue (the step less the parts)", whole - counted, 0, None)]:
+            extra = f", {flops / seconds / 1e9:6.0f} GFLOP/s" if flops and seconds > 0 else ""
+            extra += f", {nbytes / seconds / 1e9:5.1f} GB/s of recurrent kernel" if nbytes else ""
+            print(f"  {name:44s} {seconds:7.3f} s {seconds / whole:6.1%}{extra}")
+    if config.rnn_type != "gru":
+        return
+    model = build_model(config)
+    for rows in args.streams:
+        parts = generation_parts(config, model, rows)
+        total = sum(s for _, s, _ in parts)
+        print(f"one generated sample, {rows} stream(s), float32: {total * 1e6:.1f} us per sample per stream "
+              f"= {total * config.sample_rate:.2f} s per generated second (parts alone, without the sampler)")
+        for name, seconds, nbytes in parts:
+            print(f"  {name:44s} {seconds * 1e6:7.2f} us {seconds / total:6.1%}, "
+                  f"{nbytes / (seconds * rows) / 1e9:5.1f} GB/s of weights")
+
+
+if __name__ == "__main__":
+    main()
