@@ -52,7 +52,7 @@ def parse_args():
                    help="start from these weights (fine-tuning): a run dir (its best checkpoint) or checkpoint dir of "
                         "train.py, or a .weights.h5 file of --save_weights; the architecture must be --config_file's")
     p.add_argument("--mixed_precision", choices=MIXED_PRECISION, default="off",
-                   help="train and validate in this precision, as train.py's flag; generation runs in float32")
+                   help="train in this precision, as train.py's flag; held-out bits and generation in float32")
     p.add_argument("--save_weights", action="store_true",
                    help="also write the trained weights to OUT/model.weights.h5 (for later analysis)")
     p.add_argument("--out", required=True)
@@ -112,7 +112,9 @@ def main():
                            mixed_precision=args.mixed_precision)
     optimizer = make_optimizer(options)
     optimizer.build(model.trainable_variables)
-    train_step, eval_step = make_train_step(model, optimizer, options), make_eval_step(model)
+    # Held-out bits in float32 (as train.py validates): of a float32 copy of a 16-bit model's weights.
+    eval_model = model if args.mixed_precision == "off" else build_model(config)
+    train_step, eval_step = make_train_step(model, optimizer, options), make_eval_step(eval_model)
     curve, trained, steps, recent = [], 0.0, 0, []
     next_eval = args.eval_every * 60
     print(f"{args.config_file}: {model.count_params():,} params, {len(train_files)} train / {len(val_files)} "
@@ -147,7 +149,9 @@ def main():
         steps += 1
         recent = (recent + [avg.bits])[-125:]
         if trained >= next_eval or trained >= args.minutes * 60:
-            val, _ = evaluate(model, val_seqs, config, args.batch_size, eval_step)
+            if eval_model is not model:
+                eval_model.set_weights(model.get_weights())
+            val, _ = evaluate(eval_model, val_seqs, config, args.batch_size, eval_step)
             curve.append({"minutes": trained / 60, "step": steps, "train_bits_last125": float(np.mean(recent)),
                           "val_bits": val.bits, "val_accuracy": val.accuracy})
             print(json.dumps(curve[-1]), flush=True)
@@ -157,10 +161,9 @@ def main():
             next_eval += args.eval_every * 60
     if args.save_weights:
         model.save_weights(os.path.join(args.out, "model.weights.h5"))
-    if args.mixed_precision != "off":  # generation runs in float32, as train.py's
-        float_model = build_model(config)
-        float_model.set_weights(model.get_weights())
-        model = float_model
+    if eval_model is not model:  # generation runs in float32, as train.py's
+        eval_model.set_weights(model.get_weights())
+        model = eval_model
     temps = [args.temperature] * args.num_samples
     target = curve[-1]["val_bits"] if args.sampling == "adaptive" else None
     audio = generate(model, 10 * config.sample_rate, temps, q_type=config.q_type, seed=0, target_bits=target)

@@ -16,7 +16,8 @@ random inputs of the real shapes, timed alone (median of 5 after 2 warm-up calls
 - the whole step (`make_train_step`, as train.py runs it); what the parts leave over is the glue between them
   (casts, slicing frames, the states' bookkeeping).
 
-Each part's GFLOP/s is its matmul FLOPs over its time; the time loop's GB/s counts its recurrent kernel read
+Then the choice of recurrence: one GRU layer of the bottom tier's shapes, ours against `keras.layers.GRU`, in
+float32 and bfloat16. Each part's GFLOP/s is its matmul FLOPs over its time; the time loop's GB/s counts its recurrent kernel read
 twice per time step (forward, and backward through the state). Last, one generated sample (GRU configs):
 each step function (sample MLP, each tier) alone in a compiled loop, for `--streams` rows, per sample (a tier
 steps once per its frame), next to the weight bytes one sample reads.
@@ -142,6 +143,30 @@ def training_parts(config, model, batch):
     return parts
 
 
+def recurrence_choice(config, batch):
+    """[(layer, precision, seconds)]: one GRU layer of the bottom tier's shapes, forward + backward, as this
+    toolkit writes it and as `keras.layers.GRU` (reset_after, the same maths) computes it."""
+    import keras
+    import tensorflow as tf
+
+    from samplernn.model import DTYPE_POLICIES
+    from samplernn.recurrence import GRU
+
+    d, steps = config.dim, config.seq_len // config.frame_sizes[0]
+    rows = []
+    for precision in ("off", "bf16"):
+        policy = DTYPE_POLICIES[precision]
+        ours, theirs = GRU(d, dtype=policy), keras.layers.GRU(d, return_sequences=True, dtype=policy)
+        for layer in (ours, theirs):
+            layer.build((None, None, d))
+        x, h = tf.cast(tf.random.normal((batch, steps, d)), ours.compute_dtype), tf.random.normal((batch, d))
+        rows.append(("ours (samplernn.recurrence.GRU)", precision,
+                     gradient_time(lambda x, h: ours(x, [h])[0], [x, h], ours.trainable_variables)))
+        rows.append(("keras.layers.GRU", precision,
+                     gradient_time(lambda x, h: theirs(x, initial_state=h), [x, h], theirs.trainable_variables)))
+    return rows
+
+
 def optimizer_time(model):
     import tensorflow as tf
 
@@ -252,6 +277,10 @@ def main():
             print(f"  {name:44s} {seconds:7.3f} s {seconds / whole:6.1%}{extra}")
     if config.rnn_type != "gru":
         return
+    print(f"recurrence, one GRU layer of tier 0's shapes ({b} rows x {config.seq_len // config.frame_sizes[0]} "
+          f"steps x {d} units), forward + backward:")
+    for layer, precision, seconds in recurrence_choice(config, b):
+        print(f"  {layer:32s} --mixed_precision {precision:4s} {seconds * 1e3:8.1f} ms")
     model = build_model(config)
     for rows in args.streams:
         parts = generation_parts(config, model, rows)

@@ -9,6 +9,8 @@ OPTIMIZERS = ("adam", "muon", "sgd", "rmsprop")
 CHECKPOINT_POLICIES = ("Always", "Best")
 NAN_POLICIES = ("stop", "skip")
 MIXED_PRECISION = ("off", "bf16", "fp16")
+# train.py's --mixed_precision: also auto, bf16 on CPUs with bfloat16 units, else off (samplernn.precision).
+PRECISION_CHOICES = ("auto",) + MIXED_PRECISION
 TEMPERATURE = 1.0  # default sampling temperature of generate.py and of train.py's generations (BENCHMARKS.md)
 # adaptive: each stream's temperature is steered so that its audio stays as surprising to the model as the
 # validation audio (times --temperature); plain: drawn at the fixed --temperature (samplernn.generation).
@@ -43,7 +45,7 @@ class TrainOptions:
     nan_policy: str = "stop"
     accumulate_steps: int = 1
     segment_windows: int = 0
-    mixed_precision: str = "off"
+    mixed_precision: str = "auto"
     multi_gpu: bool = True
 
     def __post_init__(self):
@@ -59,8 +61,8 @@ class TrainOptions:
         if self.accumulate_steps > self.batch_size:
             raise SampleRNNError(f"--accumulate_steps ({self.accumulate_steps}) cannot exceed --batch_size "
                                  f"({self.batch_size}): each micro-batch needs at least one file")
-        if self.mixed_precision not in MIXED_PRECISION:
-            raise SampleRNNError(f"--mixed_precision must be one of {', '.join(MIXED_PRECISION)}, "
+        if self.mixed_precision not in PRECISION_CHOICES:
+            raise SampleRNNError(f"--mixed_precision must be one of {', '.join(PRECISION_CHOICES)}, "
                                  f"got {self.mixed_precision!r}")
         if self.sampling not in SAMPLING:
             raise SampleRNNError(f"--sampling must be one of {', '.join(SAMPLING)}, got {self.sampling!r}")

@@ -23,6 +23,7 @@ from samplernn.model import build_model
 from samplernn.optimizers import make_optimizer
 from samplernn.progress import StepReporter
 from samplernn.plots import save_learning_curve
+from samplernn.precision import describe_precision, resolve_precision
 from samplernn.schedule import learning_rate_at
 from samplernn.train_step import make_train_step
 
@@ -64,8 +65,10 @@ class Trainer:
         self._carried = None  # the RNN state the next window starts from (None: h0)
         self._validated = None  # (step, validation bits/sample) of the latest validation
         self._recent = collections.deque(maxlen=RECENT_STEPS)  # the training loss of the last steps
+        self.precision, why = resolve_precision(options.mixed_precision, tf.config.list_logical_devices("GPU"))
+        log(describe_precision(self.precision, why))
         with self.strategy.scope():
-            self.model = build_model(self.config, options.mixed_precision, seed=options.seed)
+            self.model = build_model(self.config, self.precision, seed=options.seed)
             self.optimizer = make_optimizer(options)
             self.progress = Progress()
             if run.checkpoint is None:
@@ -83,8 +86,9 @@ class Trainer:
                     f"step {self.progress.step})")
         self._load_data()
         self.train_step = make_train_step(self.model, self.optimizer, options, self.strategy)
-        self.eval_step = make_eval_step(self.model)
         self._float_model = None
+        # Validation runs in float32, as the checkpoint is saved and generate.py and evaluate.py read it.
+        self.eval_step = make_eval_step(self._validation_model())
         self._state_variables = train_state.state_variables(self.model, self.train_step)
         if run.checkpoint is not None:
             self._carried = train_state.restore(checkpoints.read_train_state(run.checkpoint),
@@ -215,7 +219,7 @@ class Trainer:
     def _end_epoch(self, epoch, train_avg):
         """Validation, checkpoint, generation; returns the step of the checkpoint written, if any."""
         p, opts = self.progress, self.options
-        val, _ = evaluate(self.model, self.val_seqs, self.config, opts.batch_size, self.eval_step)
+        val, _ = evaluate(self._validation_model(), self.val_seqs, self.config, opts.batch_size, self.eval_step)
         improved = p.best_val_bits is None or val.bits < p.best_val_bits  # for early stopping: every epoch
         self._validated = (p.step, val.bits)
         p.epochs_done, p.file_batches_done, p.windows_done = epoch, 0, 0
@@ -286,12 +290,16 @@ class Trainer:
     def _inference_model(self):
         """The model to generate with: the trained one, or a float32 single-device copy of it when training
         runs in mixed precision or on several replicas (generation runs in float32 on one device)."""
-        if self.options.mixed_precision == "off" and self.strategy.num_replicas_in_sync == 1:
+        if self.precision == "off" and self.strategy.num_replicas_in_sync == 1:
             return self.model
         if self._float_model is None:
             self._float_model = build_model(self.config)
         self._float_model.set_weights(self.model.get_weights())
         return self._float_model
+
+    def _validation_model(self):
+        """The trained model in float32: itself, or (16-bit compute) the float32 copy, with its current weights."""
+        return self.model if self.precision == "off" else self._inference_model()
 
     def _record_history(self, train_bits, val_bits, epoch):
         """Appends the epoch to history.json and redraws learning_curve.png in the run dir."""

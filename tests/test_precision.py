@@ -77,3 +77,36 @@ def test_bf16_epoch_validates_saves_and_generates_in_float32(tmp_path):
     restored = build_model(run.config)
     checkpoints.load_weights(checkpoints.latest_checkpoint(run.run_dir), restored)  # float32 weights
     assert len(list((tmp_path / "logdir").rglob("epoch_0001_0.wav"))) == 1
+
+
+def test_auto_precision_is_bf16_only_on_a_cpu_with_bfloat16_units(tmp_path):
+    from samplernn.precision import cpu_bf16_units, resolve_precision
+
+    info = tmp_path / "cpuinfo"
+    info.write_text("processor\t: 0\nflags\t\t: fpu sse2 avx512f amx_tile amx_bf16\n\n"
+                    "processor\t: 1\nflags\t\t: fpu sse2 avx512f amx_tile amx_bf16\n")
+    assert cpu_bf16_units(str(info)) == ["amx_bf16"]
+    info.write_text("flags\t\t: fpu sse2 avx2 fma\n")
+    assert cpu_bf16_units(str(info)) == []
+    assert cpu_bf16_units(str(tmp_path / "absent")) == []  # not Linux: no /proc/cpuinfo
+    assert resolve_precision("auto", [], ["amx_bf16"])[0] == "bf16"
+    assert resolve_precision("auto", [], [])[0] == "off"
+    assert resolve_precision("auto", ["GPU:0"], ["amx_bf16"])[0] == "off"  # GPUs keep float32 unless asked
+    assert resolve_precision("fp16", [], [])[0] == "fp16"
+    assert resolve_precision("off", [], ["amx_bf16"])[0] == "off"  # the opt-out
+
+
+def test_trainer_computes_in_the_resolved_precision_and_says_so(tmp_path):
+    from samplernn.precision import resolve_precision
+    from samplernn.training import Trainer
+
+    lines = []
+    trainer = Trainer(make_run(tmp_path), TrainOptions(num_epochs=1, batch_size=3), log=lines.append)
+    precision, _ = resolve_precision("auto", tf.config.list_logical_devices("GPU"))
+    assert trainer.precision == precision
+    assert trainer.model.compute_dtype == {"off": "float32", "bf16": "bfloat16"}[precision]
+    assert any(line.startswith("Computing in ") for line in lines), lines
+    trainer = Trainer(make_run(tmp_path / "b"), TrainOptions(num_epochs=1, batch_size=3, mixed_precision="off"),
+                      log=lines.append)
+    assert trainer.model.compute_dtype == "float32"
+    assert any(line.startswith("Computing in float32 (as --mixed_precision asks)") for line in lines), lines

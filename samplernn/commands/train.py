@@ -5,7 +5,7 @@ import shlex
 import sys
 
 from samplernn.cli import add_on_off, non_negative_float, non_negative_int, positive_float, positive_int, run_main
-from samplernn.options import CHECKPOINT_POLICIES, MIXED_PRECISION, NAN_POLICIES, OPTIMIZERS, SAMPLING, TrainOptions
+from samplernn.options import CHECKPOINT_POLICIES, NAN_POLICIES, OPTIMIZERS, PRECISION_CHOICES, SAMPLING, TrainOptions
 from samplernn.schedule import LR_SCHEDULES
 
 
@@ -61,8 +61,9 @@ def build_parser():
     p.add_argument("--segment_windows", type=non_negative_int,
                    help="each batch row reads random segments of N windows from any file, restarting its state "
                         "between segments, instead of whole files in file batches (0: whole files)")
-    p.add_argument("--mixed_precision", choices=MIXED_PRECISION,
-                   help="compute in bfloat16 or float16 with float32 weights (GPUs; fp16 scales the loss)")
+    p.add_argument("--mixed_precision", choices=PRECISION_CHOICES,
+                   help="compute in bfloat16 or float16 with float32 weights (fp16 scales the loss); auto: bf16 on "
+                        "CPUs with bfloat16 units (AMX, AVX512-BF16), else off (float32)")
     p.add_argument("--multi_gpu", action=argparse.BooleanOptionalAction,
                    help="train on all visible GPUs when there are several (MirroredStrategy)")
     p.add_argument("--sample_rate", type=positive_int, help="override the config's sample rate (Hz)")
