@@ -20,7 +20,9 @@ Then the choice of recurrence: one GRU layer of the bottom tier's shapes, ours a
 float32 and bfloat16. Each part's GFLOP/s is its matmul FLOPs over its time; the time loop's GB/s counts its recurrent kernel read
 twice per time step (forward, and backward through the state). Last, one generated sample (GRU configs):
 each step function (sample MLP, each tier) alone in a compiled loop, for `--streams` rows, per sample (a tier
-steps once per its frame), next to the weight bytes one sample reads.
+steps once per its frame), next to the weight bytes one sample reads; and, as the machine's part, one recurrent
+step in XLA's compiled loop with a float32 and a bfloat16 kernel (what 16-bit copies of generation's kernels
+would give).
 """
 
 import argparse
@@ -63,6 +65,24 @@ def matmul_rate(m, k, n, dtype, repeats=20):
         return a
 
     return 2 * m * k * n * repeats / median_time(chain, a, b) / 1e9
+
+
+def xla_step_rate(rows, k, n, dtype, steps=256):
+    """Microseconds per step of a compiled loop of (rows, k) @ (k, n) products with the kernel in `dtype`, as
+    generation's XLA loop would run a step with 16-bit copies of its kernels."""
+    import tensorflow as tf
+
+    @tf.function(jit_compile=True)
+    def loop(kernel, h):
+        kernel = tf.cast(kernel, dtype)  # once, outside the loop
+
+        def body(i, h):
+            y = tf.cast(tf.matmul(tf.cast(h, dtype), kernel), tf.float32)
+            return i + 1, tf.tanh(y[:, :k])
+
+        return tf.while_loop(lambda i, _: i < steps, body, (0, h))[1]
+
+    return median_time(loop, tf.random.normal((k, n)) * 0.02, tf.random.normal((rows, k))) / steps * 1e6
 
 
 def gradient_time(fn, inputs, variables):
@@ -263,6 +283,10 @@ def main():
         print(f"  machine: matmul {m}x{k}x{n} ({what}): float32 {rates['float32']:.0f}, "
               f"bfloat16 {rates['bfloat16']:.0f} GFLOP/s")
     print(f"  machine: memory read bandwidth {memory_gbps():.1f} GB/s")
+    for rows in args.streams:
+        times = {dt: xla_step_rate(rows, d, 3 * d, dt) for dt in ("float32", "bfloat16")}
+        print(f"  XLA (generation's compiler), {rows} x {d} x {3 * d} per step with the kernel in float32: "
+              f"{times['float32']:.0f} us, in bfloat16: {times['bfloat16']:.0f} us")
     for precision in args.precisions:
         model = build_model(config, precision)
         parts = training_parts(config, model, b)

@@ -295,8 +295,11 @@ class SampleMLP(keras.layers.Layer):
                 amplitude = ops.expand_dims(ops.take(ops.cast(self.amplitudes, h.dtype), samples, axis=0), -1)
                 h = h + ops.conv(amplitude, ops.cast(self.amplitude_kernel, h.dtype)[:, None, :], padding="valid")
         else:
-            # Offset k sees samples[t + k] for output t: a slice of length L starting at k.
-            h = _sum_table_rows(self.lookup_tables(), samples)  # (B, L, dim)
+            # Offset k sees samples[t + k] for output t: a slice of length L starting at k. In float32 under
+            # mixed precision: the gradient scatter-adds thousands of rows into each common level's table row,
+            # which a 16-bit accumulator would round away.
+            tables = ops.cast(self.lookup_tables(), "float32")
+            h = ops.cast(_sum_table_rows(tables, samples), self.compute_dtype)  # (B, L, dim)
         return h
 
     def step_weights(self, rows):

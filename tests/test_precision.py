@@ -110,3 +110,23 @@ def test_trainer_computes_in_the_resolved_precision_and_says_so(tmp_path):
                       log=lines.append)
     assert trainer.model.compute_dtype == "float32"
     assert any(line.startswith("Computing in float32 (as --mixed_precision asks)") for line in lines), lines
+
+
+def test_bf16_sample_mlp_sums_many_rows_of_one_level_in_float32():
+    # Every sample the same level: the table gradient adds thousands of rows into one table row each, which a
+    # bfloat16 accumulator would round away after a few hundred.
+    from samplernn.layers import SampleMLP
+
+    def gradients(policy):
+        mlp = SampleMLP(frame_size=4, dim=8, q_levels=16, emb_size=8, dtype=policy)
+        mlp.build((None, None))
+        rng = np.random.default_rng(0)
+        mlp.set_weights([rng.normal(0, 0.5, w.shape).astype(np.float32) for w in mlp.weights])
+        samples = tf.fill((2, 4096 + 3), 5)
+        with tf.GradientTape() as tape:
+            logits = tf.cast(mlp(samples, tf.zeros((2, 4096, 8), mlp.compute_dtype)), tf.float32)
+            loss = tf.reduce_sum(logits * tf.range(16, dtype=tf.float32))
+        return tape.gradient(loss, [mlp.embedding.embeddings, mlp.window_kernel])
+
+    for g, hg in zip(gradients("float32"), gradients("mixed_bfloat16")):
+        np.testing.assert_allclose(hg, g, rtol=0.03, atol=0.03 * float(np.abs(g).max()))
