@@ -12,13 +12,14 @@ random inputs of the real shapes, timed alone (median of 5 after 2 warm-up calls
   the time loop alone (`recurrence.sequence_function`: the recurrent matmuls, one per time step each way);
 - per frame tier, its input projection and learned upsampling;
 - the sample MLP with the loss (lookup tables, the table gathers, three dense layers, softmax cross-entropy);
-- the optimizer (global-norm clipping and Adam over every variable);
+- the optimizer (global-norm clipping and Adam over every variable, its update compiled as the step's);
 - the whole step (`make_train_step`, as train.py runs it); what the parts leave over is the glue between them
   (casts, slicing frames, the states' bookkeeping).
 
-Then the choice of recurrence: one GRU layer of the bottom tier's shapes, ours against `keras.layers.GRU`, in
-float32 and bfloat16. Each part's GFLOP/s is its matmul FLOPs over its time; the time loop's GB/s counts its recurrent kernel read
-twice per time step (forward, and backward through the state). Last, one generated sample (GRU configs):
+Each part's GFLOP/s is its matmul FLOPs over its time; the time loop's GB/s counts its recurrent kernel read
+twice per time step (forward, and backward through the state). Then the choice of recurrence: one GRU layer of
+the bottom tier's shapes, ours (XLA and TensorFlow's own ops in float32) against `keras.layers.GRU`, in float32
+and bfloat16. Last, one generated sample (GRU configs):
 each step function (sample MLP, each tier) alone in a compiled loop, for `--streams` rows, per sample (a tier
 steps once per its frame), next to the weight bytes one sample reads; and, as the machine's part, one recurrent
 step in XLA's compiled loop with a float32 and a bfloat16 kernel (what 16-bit copies of generation's kernels
@@ -169,6 +170,7 @@ def recurrence_choice(config, batch):
     import keras
     import tensorflow as tf
 
+    from samplernn import recurrence
     from samplernn.model import DTYPE_POLICIES
     from samplernn.recurrence import GRU
 
@@ -180,8 +182,14 @@ def recurrence_choice(config, batch):
         for layer in (ours, theirs):
             layer.build((None, None, d))
         x, h = tf.cast(tf.random.normal((batch, steps, d)), ours.compute_dtype), tf.random.normal((batch, d))
-        rows.append(("ours (samplernn.recurrence.GRU)", precision,
-                     gradient_time(lambda x, h: ours(x, [h])[0], [x, h], ours.trainable_variables)))
+        fused = recurrence.sequence_function(d, ours.compute_dtype) is recurrence._gru_sequence_xla
+        run_ours = lambda x, h: ours(x, [h])[0]  # noqa: E731
+        rows.append((f"ours ({'XLA' if fused else 'TF ops, oneDNN'})", precision,
+                     gradient_time(run_ours, [x, h], ours.trainable_variables)))
+        if precision == "off":  # the other way for float32: TensorFlow's own (oneDNN) ops, unfused
+            fused_from, recurrence.MIN_XLA_UNITS = recurrence.MIN_XLA_UNITS, 10 ** 9
+            rows.append(("ours (TF ops, oneDNN)", precision, gradient_time(run_ours, [x, h], ours.trainable_variables)))
+            recurrence.MIN_XLA_UNITS = fused_from
         rows.append(("keras.layers.GRU", precision,
                      gradient_time(lambda x, h: theirs(x, initial_state=h), [x, h], theirs.trainable_variables)))
     return rows
@@ -192,6 +200,7 @@ def optimizer_time(model):
 
     from samplernn.optimizers import make_optimizer
     from samplernn.options import TrainOptions
+    from samplernn.train_step import fused_apply
 
     options = TrainOptions()
     optimizer = make_optimizer(options)
@@ -199,10 +208,12 @@ def optimizer_time(model):
     optimizer.build(variables)
     grads = [tf.random.normal(v.shape) * 1e-3 for v in variables]
 
+    apply = fused_apply(optimizer)  # as the train step applies it
+
     @tf.function
     def update(grads):
         clipped, norm = tf.clip_by_global_norm(grads, options.clip_norm)
-        optimizer.apply(clipped, variables)
+        apply(clipped, variables)
         return norm
 
     return median_time(update, grads)

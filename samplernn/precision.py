@@ -41,4 +41,4 @@ def describe_precision(precision, why):
     """The line train.py prints at start."""
     what = {"off": "float32", "bf16": "bfloat16 with float32 weights",
             "fp16": "float16 with float32 weights and a dynamic loss scale"}[precision]
-    return f"Computing in {what} ({why})"
+    return f"Computing in {what}: {why}"

@@ -45,7 +45,7 @@ class DynamicLossScale:
         self.good_steps.assign(tf.where(finite & ~grow, self.good_steps + 1, tf.zeros_like(self.good_steps)))
 
 
-def _fused_apply(optimizer):
+def fused_apply(optimizer):
     """`optimizer.apply` compiled with XLA: one fused pass over each variable and its slots instead of a
     TensorFlow op per term of the update (Adam over the default config's 78 M parameters ran 2x faster on a
     2-core CPU: `bench/step_breakdown.py`). One device only: a strategy's replicas apply through it as they are."""
@@ -102,7 +102,7 @@ def make_train_step(model, optimizer, options, strategy=None):
     strategy = strategy or tf.distribute.get_strategy()
     replicas = strategy.num_replicas_in_sync
     loss_scale = None
-    apply_update = _fused_apply(optimizer) if replicas == 1 else optimizer.apply
+    apply_update = fused_apply(optimizer) if replicas == 1 else optimizer.apply
     if model.dtype_policy.compute_dtype == "float16":
         with strategy.scope():
             loss_scale = DynamicLossScale()

@@ -109,7 +109,7 @@ def test_trainer_computes_in_the_resolved_precision_and_says_so(tmp_path):
     trainer = Trainer(make_run(tmp_path / "b"), TrainOptions(num_epochs=1, batch_size=3, mixed_precision="off"),
                       log=lines.append)
     assert trainer.model.compute_dtype == "float32"
-    assert any(line.startswith("Computing in float32 (as --mixed_precision asks)") for line in lines), lines
+    assert any(line == "Computing in float32: as --mixed_precision asks" for line in lines), lines
 
 
 def test_bf16_sample_mlp_sums_many_rows_of_one_level_in_float32():
