@@ -232,7 +232,8 @@ def whole_step(config, model, batch):
 
 
 def generation_parts(config, model, rows, samples=2048):
-    """[(part, seconds per generated sample per row, weight bytes per sample)] of one sample's step functions."""
+    """[(part, seconds per generated sample of all `rows` streams, weight bytes per sample)] of one sample's step
+    functions."""
     import tensorflow as tf
 
     mlp, d = model.sample_mlp, config.dim
@@ -319,12 +320,12 @@ def main():
     model = build_model(config)
     for rows in args.streams:
         parts = generation_parts(config, model, rows)
-        total = sum(s for _, s, _ in parts)
-        print(f"one generated sample, {rows} stream(s), float32: {total * 1e6:.1f} us per sample per stream "
-              f"= {total * config.sample_rate:.2f} s per generated second (parts alone, without the sampler)")
-        for name, seconds, nbytes in parts:
+        total = sum(s for _, s, _ in parts)  # one sample of every stream
+        print(f"one generated sample of {rows} stream(s), float32: {total * 1e6:.1f} us = "
+              f"{total * config.sample_rate / rows:.3f} s per second of audio in total (parts alone, no sampler)")
+        for name, seconds, nbytes in parts:  # the weights are read once per step, whatever the streams
             print(f"  {name:44s} {seconds * 1e6:7.2f} us {seconds / total:6.1%}, "
-                  f"{nbytes / (seconds * rows) / 1e9:5.1f} GB/s of weights")
+                  f"{nbytes / seconds / 1e9:5.1f} GB/s of weights")
 
 
 if __name__ == "__main__":
