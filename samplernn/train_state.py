@@ -29,8 +29,18 @@ def capture(variables, carried, strategy):
         parts = [strategy.experimental_local_results(s) for s in keras.tree.flatten(carried)]
         if all(len(rows) == strategy.num_replicas_in_sync for rows in parts):
             for i, rows in enumerate(parts):
-                arrays[f"carried_{i}"] = np.concatenate([np.asarray(r) for r in rows])
+                # float32 whatever the compute dtype: an .npz keeps no bfloat16 (it reads back as 2-byte voids)
+                arrays[f"carried_{i}"] = np.concatenate([np.asarray(r).astype(np.float32) for r in rows])
     return arrays
+
+
+def _float32(array):
+    """A saved carried state as float32; bfloat16 ones saved before they were converted read back as voids."""
+    if array.dtype.kind == "V" and array.dtype.itemsize == 2:
+        import ml_dtypes  # TensorFlow's own bfloat16 type for NumPy
+
+        array = array.view(ml_dtypes.bfloat16)
+    return array.astype(np.float32)
 
 
 def restore(arrays, variables, model, strategy):
@@ -42,7 +52,8 @@ def restore(arrays, variables, model, strategy):
     flat = [arrays[f"carried_{i}"] for i in range(sum(k.startswith("carried_") for k in arrays))]
     if not flat:
         return None
-    flat = distribute.split_rows(strategy, *flat) if strategy.num_replicas_in_sync > 1 else \
-        [keras.ops.convert_to_tensor(s) for s in flat]
+    flat = [keras.ops.cast(keras.ops.convert_to_tensor(_float32(s)), model.compute_dtype) for s in flat]
+    if strategy.num_replicas_in_sync > 1:
+        flat = distribute.split_rows(strategy, *[keras.ops.convert_to_numpy(s) for s in flat])
     structure = model.initial_states(1)  # [[(1, dim)] per tier]: the nesting train_step returns
     return keras.tree.pack_sequence_as(structure, flat)

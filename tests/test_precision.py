@@ -130,3 +130,15 @@ def test_bf16_sample_mlp_sums_many_rows_of_one_level_in_float32():
 
     for g, hg in zip(gradients("float32"), gradients("mixed_bfloat16")):
         np.testing.assert_allclose(hg, g, rtol=0.03, atol=0.03 * float(np.abs(g).max()))
+
+
+def test_bf16_carried_state_saved_by_older_runs_reads_back_as_float32(tmp_path):
+    import ml_dtypes
+
+    from samplernn.train_state import _float32
+
+    values = np.array([[0.5, -1.25, 3.0]], np.float32)
+    np.savez(tmp_path / "state.npz", carried_0=values.astype(ml_dtypes.bfloat16))
+    saved = np.load(tmp_path / "state.npz")["carried_0"]
+    assert saved.dtype.kind == "V"  # what an .npz gives back for bfloat16
+    np.testing.assert_array_equal(_float32(saved), values)
