@@ -110,7 +110,7 @@ def training_parts(config, model, batch):
     from samplernn import recurrence
 
     dtype, d = model.compute_dtype, config.dim
-    width = keras.backend.standardize_dtype(dtype) == "float32" and 4 or 2
+    width = 4 if keras.backend.standardize_dtype(dtype) == "float32" else 2  # bytes per weight
     rnd = lambda *shape: tf.cast(tf.random.normal(shape), dtype)  # noqa: E731
     parts = []
     for k in reversed(range(len(model.frame_tiers))):

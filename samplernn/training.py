@@ -88,7 +88,7 @@ class Trainer:
         self.train_step = make_train_step(self.model, self.optimizer, options, self.strategy)
         self._float_model = None
         # Validation runs in float32, as the checkpoint is saved and generate.py and evaluate.py read it.
-        self.eval_step = make_eval_step(self._validation_model())
+        self.eval_step = make_eval_step(self.model if self.precision == "off" else self._float_copy())
         self._state_variables = train_state.state_variables(self.model, self.train_step)
         if run.checkpoint is not None:
             self._carried = train_state.restore(checkpoints.read_train_state(run.checkpoint),
@@ -292,9 +292,14 @@ class Trainer:
         runs in mixed precision or on several replicas (generation runs in float32 on one device)."""
         if self.precision == "off" and self.strategy.num_replicas_in_sync == 1:
             return self.model
+        self._float_copy().set_weights(self.model.get_weights())
+        return self._float_model
+
+    def _float_copy(self):
+        """The float32 single-device model that generation (and validation of a 16-bit model) runs, built once;
+        its weights are the trained model's as of the last `_inference_model` call."""
         if self._float_model is None:
             self._float_model = build_model(self.config)
-        self._float_model.set_weights(self.model.get_weights())
         return self._float_model
 
     def _validation_model(self):
