@@ -6,6 +6,8 @@ whole sequence and `step` advances one frame (or one sample) for generation, wit
 number of streams: see `samplernn.backend.step_kernel`).
 """
 
+import math
+
 import keras
 from keras import ops
 
@@ -15,6 +17,9 @@ from samplernn.recurrence import GRU
 # Above this many levels, building the [frame_size, q_levels, dim] lookup tables costs more than the
 # plain convolution over embedded samples for a typical batch, so SampleMLP falls back to the latter.
 MAX_TABLE_Q_LEVELS = 4096
+# Weight-normalised kernels of at least this many weights are normalised by XLA (`normalised_kernel`); for
+# smaller ones (tiny test models) compiling would take longer than it saves.
+MIN_XLA_WEIGHTS = 1 << 20
 
 
 @xla
@@ -29,6 +34,22 @@ def _normalise(v, gain, axes):
     return v * (gain / ops.sqrt(ops.sum(ops.square(v), axis=axes) + 1e-12))
 
 
+_normalise_xla = xla(_normalise)
+
+
+def normalised_kernel(v, gain, axes, dtype):
+    """The weight-normalised kernel of the float32 variables v and gain, computed in float32, cast to `dtype`.
+
+    Large kernels are normalised in one compiled function: the norms' reductions and their gradient, as
+    TensorFlow's separate ops, took more time than the matmul that uses the kernel (the bottom tier's
+    upsampling, 1024 x 16384, in bfloat16: 169 ms forward + backward, 120 ms compiled, 73 ms without
+    weight normalisation; BENCHMARKS.md). Before, a bfloat16 layer normalised its kernel after casting it.
+    """
+    v, gain = ops.copy(v), ops.copy(gain)  # tensors, not variables: they may enter a compiled call
+    normalise = _normalise_xla if math.prod(v.shape) >= MIN_XLA_WEIGHTS else _normalise
+    return ops.cast(normalise(v, gain, axes), dtype)
+
+
 @keras.saving.register_keras_serializable(package="samplernn")
 class Linear(keras.layers.Layer):
     """Dense map of the last axis: `x @ w + b`, with `w` weight-normalised when `weight_norm`."""
@@ -41,18 +62,22 @@ class Linear(keras.layers.Layer):
         self.kernel_initializer = keras.initializers.get(kernel_initializer)
 
     def build(self, input_shape):
+        # Not cast to the compute dtype when read (autocast): the kernel is normalised in float32 first.
         self.kernel = self.add_weight(shape=(input_shape[-1], self.units), initializer=self.kernel_initializer,
-                                      name="kernel")
+                                      name="kernel", autocast=False)
         if self.weight_norm:
             # g starts at ||v||, so the initial w equals the initializer's draw.
             norm = ops.sqrt(ops.sum(ops.square(self.kernel), axis=0))
-            self.gain = self.add_weight(shape=(self.units,), initializer="ones", name="gain")
+            self.gain = self.add_weight(shape=(self.units,), initializer="ones", name="gain", autocast=False)
             self.gain.assign(norm)
         if self.use_bias:
             self.bias = self.add_weight(shape=(self.units,), initializer="zeros", name="bias")
 
     def effective_kernel(self):
-        return _normalise(self.kernel, self.gain, 0) if self.weight_norm else self.kernel
+        """The kernel the layer multiplies by, in its compute dtype."""
+        if self.weight_norm:
+            return normalised_kernel(self.kernel, self.gain, 0, self.compute_dtype)
+        return ops.cast(self.kernel, self.compute_dtype)
 
     def step_weights(self, rows):
         """The weights `step` takes over `rows` rows: the effective kernel (see `step_kernel`), the bias or None."""
@@ -248,10 +273,11 @@ class SampleMLP(keras.layers.Layer):
     def build(self, input_shape):  # input_shape: (B, L + frame_size - 1)
         self.embedding.build((None,))
         self.window_kernel = self.add_weight(shape=(self.frame_size, self.emb_size, self.dim),
-                                             initializer="he_uniform", name="window_kernel")
+                                             initializer="he_uniform", name="window_kernel", autocast=False)
         if self.weight_norm:
             norm = ops.sqrt(ops.sum(ops.square(self.window_kernel), axis=(0, 1)))
-            self.window_gain = self.add_weight(shape=(self.dim,), initializer="ones", name="window_gain")
+            self.window_gain = self.add_weight(shape=(self.dim,), initializer="ones", name="window_gain",
+                                               autocast=False)
             self.window_gain.assign(norm)
         if self.amplitudes is not None:
             self.amplitude_kernel = self.add_weight(shape=(self.frame_size, self.dim), initializer="he_uniform",
@@ -261,8 +287,9 @@ class SampleMLP(keras.layers.Layer):
         self.output_proj.build((None, None, self.dim))
 
     def _window_kernel(self):
-        w = self.window_kernel
-        return _normalise(w, self.window_gain, (0, 1)) if self.weight_norm else w
+        if self.weight_norm:
+            return normalised_kernel(self.window_kernel, self.window_gain, (0, 1), self.compute_dtype)
+        return ops.cast(self.window_kernel, self.compute_dtype)
 
     def lookup_tables(self):
         """(frame_size, q_levels, dim): row q of table k is the first layer's response to level q at offset k.
@@ -270,7 +297,10 @@ class SampleMLP(keras.layers.Layer):
         The first layer is linear in the one-hot input, so summing `frame_size` table rows equals the
         convolution over embedded samples, at a cost independent of the batch.
         """
-        tables = ops.einsum("qe,ked->kqd", self.embedding.embeddings, self._window_kernel())
+        # One batched matmul, (1, q, e) @ (k, e, d): its result is laid out as the tables (an einsum here
+        # transposed it, forward and backward: 36 -> 27 ms in bfloat16 for the default config).
+        embeddings = ops.cast(self.embedding.embeddings, self.compute_dtype)  # read outside `call` too
+        tables = ops.matmul(ops.expand_dims(embeddings, 0), self._window_kernel())
         if self.amplitudes is None:
             return tables
         amplitudes = ops.cast(self.amplitudes, tables.dtype)

@@ -18,6 +18,44 @@ def test_linear_weight_norm_starts_at_the_initial_kernel_and_scales_with_gain():
     np.testing.assert_allclose(layer(x).numpy() - layer.bias.numpy(), 2 * (y - layer.bias.numpy()), atol=1e-5)
 
 
+@pytest.mark.parametrize("shape, axes", [((1024, 1024), 0), ((4, 16, 16), (0, 1))])
+def test_weight_norm_compiled_for_large_kernels_equals_the_plain_ops_in_value_and_gradient(shape, axes):
+    import tensorflow as tf
+
+    from samplernn import layers
+
+    rng = np.random.default_rng(0)
+    v = tf.Variable(rng.normal(size=shape).astype(np.float32))
+    gain = tf.Variable(rng.uniform(0.5, 2, size=shape[-1]).astype(np.float32))
+    weights = tf.constant(rng.normal(size=shape).astype(np.float32))  # a loss that weighs every entry
+    results = []
+    for normalise in (layers._normalise, lambda v, g, a: layers.normalised_kernel(v, g, a, "float32")):
+        with tf.GradientTape() as tape:
+            w = normalise(v, gain, axes)
+            loss = tf.reduce_sum(w * weights)
+        results.append([w.numpy()] + [g.numpy() for g in tape.gradient(loss, [v, gain])])
+    assert (np.prod(shape) >= layers.MIN_XLA_WEIGHTS) == (shape == (1024, 1024))  # both paths are covered
+    for plain, chosen in zip(*results):
+        np.testing.assert_allclose(chosen, plain, rtol=1e-4, atol=1e-6)
+
+
+def test_bf16_linear_normalises_its_float32_kernel_before_casting():
+    keras.mixed_precision.set_global_policy("mixed_bfloat16")
+    try:
+        layer = Linear(6)
+        layer.build((None, 4))
+    finally:
+        keras.mixed_precision.set_global_policy("float32")
+    layer.kernel.assign(np.random.default_rng(1).normal(size=(4, 6)).astype(np.float32))
+    v = layer.kernel.numpy()
+    expected = v * layer.gain.numpy() / np.sqrt((v ** 2).sum(axis=0))
+    kernel = layer.effective_kernel()
+    assert keras.backend.standardize_dtype(kernel.dtype) == "bfloat16"
+    np.testing.assert_array_equal(keras.ops.convert_to_numpy(keras.ops.cast(kernel, "float32")),
+                                  keras.ops.convert_to_numpy(keras.ops.cast(keras.ops.cast(expected, "bfloat16"),
+                                                                            "float32")))
+
+
 @pytest.mark.parametrize("rnn_type", ["gru", "lstm"])
 @pytest.mark.parametrize("skip_conn", [False, True])
 def test_frame_rnn_shapes_and_state(rnn_type, skip_conn):
