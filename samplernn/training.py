@@ -87,6 +87,7 @@ class Trainer:
         self._load_data()
         self.train_step = make_train_step(self.model, self.optimizer, options, self.strategy)
         self._float_model = None
+        self._float_filled_at = None  # the step whose weights the float32 copy holds
         # Validation runs in float32, as the checkpoint is saved and generate.py and evaluate.py read it.
         self.eval_step = make_eval_step(self.model if self.precision == "off" else self._float_copy())
         self._state_variables = train_state.state_variables(self.model, self.train_step)
@@ -292,7 +293,9 @@ class Trainer:
         runs in mixed precision or on several replicas (generation runs in float32 on one device)."""
         if self.precision == "off" and self.strategy.num_replicas_in_sync == 1:
             return self.model
-        self._float_copy().set_weights(self.model.get_weights())
+        if self._float_filled_at != self.progress.step:  # the weights change only by training steps
+            self._float_copy().set_weights(self.model.get_weights())
+            self._float_filled_at = self.progress.step
         return self._float_model
 
     def _float_copy(self):

@@ -72,8 +72,13 @@ def test_bf16_epoch_validates_saves_and_generates_in_float32(tmp_path):
     options = TrainOptions(num_epochs=1, batch_size=3, early_stopping_patience=0, output_file_dur=0.05,
                            mixed_precision="bf16")  # the 3 training files in one batch: fewer traces
     trainer = Trainer(run, options, log=lambda *_: None)
+    fills = []
+    float_copy = trainer._float_copy()
+    fill = float_copy.set_weights
+    float_copy.set_weights = lambda weights: fills.append(trainer.progress.step) or fill(weights)
     progress = trainer.fit()
     assert progress.epochs_done == 1 and np.isfinite(progress.best_val_bits)
+    assert fills == [progress.step]  # validation and generation share one copy of the epoch's weights
     restored = build_model(run.config)
     checkpoints.load_weights(checkpoints.latest_checkpoint(run.run_dir), restored)  # float32 weights
     assert len(list((tmp_path / "logdir").rglob("epoch_0001_0.wav"))) == 1
