@@ -1,7 +1,8 @@
 """Where the time goes: the training step and one generated sample, part by part, next to the machine's rates.
 
     python bench/step_breakdown.py [--config_file default.config.json] [--batch_size 8]
-                                   [--precisions off bf16] [--streams 1 32]
+                                   [--precisions off bf16] [--streams 1 32] [--skip_training]
+                                   [--generation_loops xla graph graph_bf16]
 
 First the machine, in this run: matmul GFLOP/s in float32 and bfloat16 at the shapes the model uses (the
 batched input projections, one recurrent step of `--batch_size` rows, the sample MLP's layers) and the memory
@@ -23,7 +24,9 @@ and bfloat16. Last, one generated sample (GRU configs):
 each step function (sample MLP, each tier) alone in a compiled loop, for `--streams` rows, per sample (a tier
 steps once per its frame), next to the weight bytes one sample reads; and, as the machine's part, one recurrent
 step in XLA's compiled loop with a float32 and a bfloat16 kernel (what 16-bit copies of generation's kernels
-would give).
+would give). `--generation_loops` adds the same step functions run as TensorFlow's own ops (oneDNN's matmuls)
+instead of XLA, with float32 (`graph`) or bfloat16 (`graph_bf16`) weights; `--skip_training` times only the
+machine and generation.
 """
 
 import argparse
@@ -231,17 +234,38 @@ def whole_step(config, model, batch):
     return time_steps(make_train_step(model, optimizer, options), synthetic_windows(config, batch), 5)
 
 
-def generation_parts(config, model, rows, samples=2048):
+# How generation's step functions may run: compiled by XLA (as generate.py runs them), or as a TensorFlow graph
+# of its own ops (oneDNN's matmuls) with float32 or bfloat16 weights.
+GENERATION_LOOPS = {"xla": (True, "float32"), "graph": (False, "float32"), "graph_bf16": (False, "bfloat16")}
+
+
+def _cast_floats(weights, dtype):
+    """Step weights (nested; kernels, tables, biases, layout flags) with every float tensor cast to `dtype`."""
+    import tensorflow as tf
+
+    def cast(w):
+        if w is None or isinstance(w, bool):
+            return w
+        w = tf.convert_to_tensor(w)
+        return tf.cast(w, dtype) if w.dtype.is_floating else w
+
+    return tf.nest.map_structure(cast, weights)
+
+
+def generation_parts(config, model, rows, samples=2048, loop="xla"):
     """[(part, seconds per generated sample of all `rows` streams, weight bytes per sample)] of one sample's step
-    functions."""
+    functions, run as `loop` says (GENERATION_LOOPS)."""
     import tensorflow as tf
 
     mlp, d = model.sample_mlp, config.dim
+    jit, dtype = GENERATION_LOOPS[loop]
+    width = 2 if dtype == "bfloat16" else 4  # bytes per weight
     parts = []
 
-    @tf.function(jit_compile=True)
+    @tf.function(jit_compile=jit)
     def mlp_loop(window, conditioning):
-        weights = mlp.step_weights(rows)
+        weights = _cast_floats(mlp.step_weights(rows), dtype)
+        conditioning = tf.cast(conditioning, dtype)
 
         def body(i, window):
             logits = mlp.step(weights, window, conditioning)
@@ -251,15 +275,16 @@ def generation_parts(config, model, rows, samples=2048):
         return tf.while_loop(lambda i, _: i < samples, body, (0, window))[1]
 
     window = tf.random.uniform((rows, config.frame_sizes[0]), 0, config.q_levels, tf.int32)
-    mlp_bytes = 4 * (2 * d * d + d * config.q_levels)
+    mlp_bytes = width * (2 * d * d + d * config.q_levels)
     parts.append(("sample MLP", median_time(mlp_loop, window, tf.random.normal((rows, d))) / samples, mlp_bytes))
     for k, tier in enumerate(model.frame_tiers):
         fs, steps = config.frame_sizes[k], max(samples // config.frame_sizes[k], 8)
         features = tier.input_proj.kernel.shape[0]
 
-        @tf.function(jit_compile=True)
+        @tf.function(jit_compile=jit)
         def tier_loop(frame, states, tier=tier, features=features, steps=steps):
-            weights = tier.step_weights(rows)
+            weights = _cast_floats(tier.step_weights(rows), dtype)
+            frame, states = tf.cast(frame, dtype), [tf.cast(s, dtype) for s in states]
 
             def body(i, frame, states):
                 out, states = tier.step(frame, None, states, weights)
@@ -269,7 +294,7 @@ def generation_parts(config, model, rows, samples=2048):
 
         states = [tf.random.normal((rows, d)) for _ in range(len(tier.rnns) * tier.states_per_layer)]
         seconds = median_time(tier_loop, tf.random.normal((rows, features)), states) / steps / fs
-        tier_bytes = 4 * (features * d + len(tier.rnns) * 6 * d * d + d * d * tier.ratio) / fs
+        tier_bytes = width * (features * d + len(tier.rnns) * 6 * d * d + d * d * tier.ratio) / fs
         parts.append((f"tier {k} (one step per {fs} samples)", seconds, tier_bytes))
     return parts
 
@@ -280,6 +305,10 @@ def main():
     p.add_argument("--batch_size", type=int, default=8)
     p.add_argument("--precisions", nargs="+", choices=MIXED_PRECISION, default=["off", "bf16"])
     p.add_argument("--streams", type=int, nargs="*", default=[1, 32], help="rows of the generation parts")
+    p.add_argument("--generation_loops", nargs="+", choices=list(GENERATION_LOOPS), default=["xla"],
+                   help="how the generation parts run: xla (as generate.py), graph (TensorFlow's own ops), "
+                        "graph_bf16 (the same with bfloat16 weights)")
+    p.add_argument("--skip_training", action="store_true", help="only the machine's rates and generation")
     args = p.parse_args()
 
     from samplernn.config import load_config
@@ -299,7 +328,7 @@ def main():
         times = {dt: xla_step_rate(rows, d, 3 * d, dt) for dt in ("float32", "bfloat16")}
         print(f"  XLA (generation's compiler), {rows} x {d} x {3 * d} per step with the kernel in float32: "
               f"{times['float32']:.0f} us, in bfloat16: {times['bfloat16']:.0f} us")
-    for precision in args.precisions:
+    for precision in [] if args.skip_training else args.precisions:
         model = build_model(config, precision)
         parts = training_parts(config, model, b)
         parts.append(("optimizer (clip + Adam)", optimizer_time(model), 0, None))
@@ -313,19 +342,21 @@ def main():
             print(f"  {name:44s} {seconds:7.3f} s {seconds / whole:6.1%}{extra}")
     if config.rnn_type != "gru":
         return
-    print(f"recurrence, one GRU layer of tier 0's shapes ({b} rows x {config.seq_len // config.frame_sizes[0]} "
-          f"steps x {d} units), forward + backward:")
-    for layer, precision, seconds in recurrence_choice(config, b):
-        print(f"  {layer:32s} --mixed_precision {precision:4s} {seconds * 1e3:8.1f} ms")
+    if not args.skip_training:
+        print(f"recurrence, one GRU layer of tier 0's shapes ({b} rows x {config.seq_len // config.frame_sizes[0]} "
+              f"steps x {d} units), forward + backward:")
+        for layer, precision, seconds in recurrence_choice(config, b):
+            print(f"  {layer:32s} --mixed_precision {precision:4s} {seconds * 1e3:8.1f} ms")
     model = build_model(config)
     for rows in args.streams:
-        parts = generation_parts(config, model, rows)
-        total = sum(s for _, s, _ in parts)  # one sample of every stream
-        print(f"one generated sample of {rows} stream(s), float32: {total * 1e6:.1f} us = "
-              f"{total * config.sample_rate / rows:.3f} s per second of audio in total (parts alone, no sampler)")
-        for name, seconds, nbytes in parts:  # the weights are read once per step, whatever the streams
-            print(f"  {name:44s} {seconds * 1e6:7.2f} us {seconds / total:6.1%}, "
-                  f"{nbytes / seconds / 1e9:5.1f} GB/s of weights")
+        for loop in args.generation_loops:
+            parts = generation_parts(config, model, rows, loop=loop)
+            total = sum(s for _, s, _ in parts)  # one sample of every stream
+            print(f"one generated sample of {rows} stream(s), {loop}: {total * 1e6:.1f} us = "
+                  f"{total * config.sample_rate / rows:.3f} s per second of audio in total (parts alone, no sampler)")
+            for name, seconds, nbytes in parts:  # the weights are read once per step, whatever the streams
+                print(f"  {name:44s} {seconds * 1e6:7.2f} us {seconds / total:6.1%}, "
+                      f"{nbytes / seconds / 1e9:5.1f} GB/s of weights")
 
 
 if __name__ == "__main__":
