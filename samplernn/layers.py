@@ -38,13 +38,16 @@ _normalise_xla = xla(_normalise)
 
 
 def normalised_kernel(v, gain, axes, dtype):
-    """The weight-normalised kernel of the float32 variables v and gain, computed in float32, cast to `dtype`.
+    """The weight-normalised kernel of the float32 variables v and gain, computed in float32, cast to `dtype`;
+    with gain None (a layer without weight normalisation), v cast to `dtype`.
 
     Large kernels are normalised in one compiled function: the norms' reductions and their gradient, as
     TensorFlow's separate ops, took more time than the matmul that uses the kernel (the bottom tier's
     upsampling, 1024 x 16384, in bfloat16: 169 ms forward + backward, 120 ms compiled, 73 ms without
     weight normalisation; BENCHMARKS.md). Before, a bfloat16 layer normalised its kernel after casting it.
     """
+    if gain is None:
+        return ops.cast(v, dtype)
     v, gain = ops.copy(v), ops.copy(gain)  # tensors, not variables: they may enter a compiled call
     normalise = _normalise_xla if math.prod(v.shape) >= MIN_XLA_WEIGHTS else _normalise
     return ops.cast(normalise(v, gain, axes), dtype)
@@ -75,9 +78,7 @@ class Linear(keras.layers.Layer):
 
     def effective_kernel(self):
         """The kernel the layer multiplies by, in its compute dtype."""
-        if self.weight_norm:
-            return normalised_kernel(self.kernel, self.gain, 0, self.compute_dtype)
-        return ops.cast(self.kernel, self.compute_dtype)
+        return normalised_kernel(self.kernel, self.gain if self.weight_norm else None, 0, self.compute_dtype)
 
     def step_weights(self, rows):
         """The weights `step` takes over `rows` rows: the effective kernel (see `step_kernel`), the bias or None."""
@@ -287,9 +288,8 @@ class SampleMLP(keras.layers.Layer):
         self.output_proj.build((None, None, self.dim))
 
     def _window_kernel(self):
-        if self.weight_norm:
-            return normalised_kernel(self.window_kernel, self.window_gain, (0, 1), self.compute_dtype)
-        return ops.cast(self.window_kernel, self.compute_dtype)
+        gain = self.window_gain if self.weight_norm else None
+        return normalised_kernel(self.window_kernel, gain, (0, 1), self.compute_dtype)
 
     def lookup_tables(self):
         """(frame_size, q_levels, dim): row q of table k is the first layer's response to level q at offset k.
