@@ -54,6 +54,6 @@ def restore(arrays, variables, model, strategy):
         return None
     flat = [keras.ops.cast(keras.ops.convert_to_tensor(_float32(s)), model.compute_dtype) for s in flat]
     if strategy.num_replicas_in_sync > 1:
-        flat = distribute.split_rows(strategy, *[keras.ops.convert_to_numpy(s) for s in flat])
+        flat = distribute.split_rows(strategy, *flat)  # it reads the tensors' rows as arrays
     structure = model.initial_states(1)  # [[(1, dim)] per tier]: the nesting train_step returns
     return keras.tree.pack_sequence_as(structure, flat)

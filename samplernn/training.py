@@ -89,7 +89,7 @@ class Trainer:
         self._float_model = None
         self._float_filled_at = None  # the step whose weights the float32 copy holds
         # Validation runs in float32, as the checkpoint is saved and generate.py and evaluate.py read it.
-        self.eval_step = make_eval_step(self.model if self.precision == "off" else self._float_copy())
+        self.eval_step = make_eval_step(self._validation_model())
         self._state_variables = train_state.state_variables(self.model, self.train_step)
         if run.checkpoint is not None:
             self._carried = train_state.restore(checkpoints.read_train_state(run.checkpoint),
