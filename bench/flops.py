@@ -1,5 +1,6 @@
 """FLOP counts of the model and the machine's matmul rate: the physical bound the benches compare to."""
 
+import statistics
 import time
 
 
@@ -23,17 +24,39 @@ def training_flops_per_sample(config, batch_size):
     return 3 * flops_per_sample(config) + 3 * tables / (batch_size * config.seq_len)
 
 
-def matmul_gflops(size=2048, repeats=10, dtype="float32"):
-    """The machine's matmul rate through TensorFlow, in `dtype` (float32, bfloat16, float16)."""
+def median_time(fn, *args, repeats=5):
+    """Seconds per call of `fn(*args)` (its results read back): the median of `repeats` after 2 warm-up calls."""
     import tensorflow as tf
 
-    a = tf.cast(tf.random.normal((size, size)), dtype)
-    tf.matmul(a, a).numpy()
-    start = time.perf_counter()
+    for _ in range(2):
+        tf.nest.map_structure(lambda t: t.numpy(), fn(*args))
+    times = []
     for _ in range(repeats):
-        b = tf.matmul(a, a)
-    b.numpy()
-    return 2 * size ** 3 * repeats / (time.perf_counter() - start) / 1e9
+        start = time.perf_counter()
+        tf.nest.map_structure(lambda t: t.numpy(), fn(*args))
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def matmul_rate(m, k, n, dtype, repeats=20):
+    """GFLOP/s of (m, k) @ (k, n) in `dtype`, `repeats` dependent products in one graph (no XLA); n >= k."""
+    import tensorflow as tf
+
+    a = tf.cast(tf.random.normal((m, k)), dtype)
+    b = tf.cast(tf.random.normal((k, n)) * 0.01, dtype)
+
+    @tf.function
+    def chain(a, b):
+        for _ in range(repeats):
+            a = a + tf.matmul(a, b)[:, :k]
+        return a
+
+    return 2 * m * k * n * repeats / median_time(chain, a, b) / 1e9
+
+
+def matmul_gflops(size=2048, dtype="float32"):
+    """The machine's matmul rate through TensorFlow for square matrices, in `dtype` (float32, bfloat16, float16)."""
+    return matmul_rate(size, size, size, dtype, repeats=10)
 
 
 def weight_bytes_per_sample(config):

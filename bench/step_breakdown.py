@@ -31,44 +31,13 @@ machine and generation.
 
 import argparse
 import os
-import statistics
 import sys
-import time
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
-from flops import memory_gbps  # noqa: E402
+from flops import matmul_rate, median_time, memory_gbps  # noqa: E402
 from samplernn.options import MIXED_PRECISION  # noqa: E402 (light: no TensorFlow)
-
-
-def median_time(fn, *args, repeats=5):
-    import tensorflow as tf
-
-    for _ in range(2):
-        tf.nest.map_structure(lambda t: t.numpy(), fn(*args))
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        tf.nest.map_structure(lambda t: t.numpy(), fn(*args))
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
-
-
-def matmul_rate(m, k, n, dtype, repeats=20):
-    """GFLOP/s of (m, k) @ (k, n) in `dtype`, `repeats` dependent products in one graph (no XLA)."""
-    import tensorflow as tf
-
-    a = tf.cast(tf.random.normal((m, k)), dtype)
-    b = tf.cast(tf.random.normal((k, n)) * 0.01, dtype)
-
-    @tf.function
-    def chain(a, b):
-        for _ in range(repeats):
-            a = a + tf.matmul(a, b)[:, :k]
-        return a
-
-    return 2 * m * k * n * repeats / median_time(chain, a, b) / 1e9
 
 
 def xla_step_rate(rows, k, n, dtype, steps=256):
