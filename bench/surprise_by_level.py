@@ -25,20 +25,26 @@ BLOCK_SECONDS = 0.5
 LEVEL_STEP_DB = 5.0
 
 
-def per_sample_bits(model, config, levels, step):
-    """(T,) surprise in bits of each sample of one sequence of levels, teacher-forced from silence and h0,
-    one `seq_len` window at a time."""
+def teacher_forced(config, levels, states, step):
+    """(T, ...) what `step(window, states) -> (values (1, seq_len, ...), states)` gives for each sample of one
+    sequence of levels, teacher-forced from silence and `states`, one `seq_len` window at a time."""
     from samplernn.quantization import zero_level
 
     big, length = config.big_frame_size, config.seq_len
     padded = -(-len(levels) // length) * length
     x = np.full(big + padded, zero_level(config.q_type, config.q_levels), np.int32)
     x[big:big + len(levels)] = levels
-    states, bits = model.initial_states(1), []
+    values = []
     for start in range(0, padded, length):
-        nll, states = step(x[None, start:start + length + big], states)
-        bits.append(nll.numpy()[0] / np.log(2.0))
-    return np.concatenate(bits)[:len(levels)]
+        out, states = step(x[None, start:start + length + big], states)
+        values.append(out.numpy()[0])
+    return np.concatenate(values)[:len(levels)]
+
+
+def per_sample_bits(model, config, levels, step):
+    """(T,) surprise in bits of each sample of one sequence of levels, teacher-forced from silence and h0;
+    `step` gives each window's NLL in nats."""
+    return teacher_forced(config, levels, model.initial_states(1), step) / np.log(2.0)
 
 
 def blocks(audio, bits, rate):
