@@ -18,7 +18,7 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
-from saved import load_trained  # noqa: E402
+from saved import add_saved_model_args, load_trained  # noqa: E402
 
 # Bands of |level - q_levels / 2| for the breakdown (for 256 levels; scaled for others).
 BANDS_256 = (0, 16, 48, 80, 129)
@@ -27,8 +27,7 @@ BANDS_256 = (0, 16, 48, 80, 129)
 def parse_args():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--data_dir", required=True)
-    p.add_argument("--config_file", required=True)
-    p.add_argument("--weights", required=True, help="a .weights.h5 file (bench/quality.py --save_weights)")
+    add_saved_model_args(p)
     p.add_argument("--seconds", type=float, default=2.0, help="seconds scored from the start of each file")
     return p.parse_args()
 

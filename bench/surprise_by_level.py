@@ -21,6 +21,8 @@ import numpy as np
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
+from saved import add_saved_model_args, load_trained  # noqa: E402
+
 BLOCK_SECONDS = 0.5
 LEVEL_STEP_DB = 5.0
 
@@ -75,8 +77,7 @@ def table(real, generated):
 
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--config_file", required=True)
-    p.add_argument("--weights", required=True, help="a .weights.h5 of bench/quality.py --save_weights")
+    add_saved_model_args(p)
     p.add_argument("--data_dir", required=True)
     p.add_argument("--num_samples", type=int, default=8)
     p.add_argument("--seconds", type=float, default=30.0)
@@ -85,7 +86,6 @@ def main():
     import keras
     import tensorflow as tf
 
-    from saved import load_trained
     from samplernn.data import list_training_files, load_levels, split_files
     from samplernn.generation import generate_streams
     from samplernn.quantization import dequantize, quantize

@@ -23,13 +23,13 @@ import numpy as np
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
+from saved import add_saved_model_args, load_trained  # noqa: E402
 from surprise_by_level import teacher_forced  # noqa: E402
 
 
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--config_file", required=True)
-    p.add_argument("--weights", required=True, help="a .weights.h5 of bench/quality.py --save_weights")
+    add_saved_model_args(p)
     p.add_argument("--data_dir", required=True)
     p.add_argument("--files", type=int, default=30, help="training files to draw over")
     p.add_argument("--temperatures", type=float, nargs="+", default=[1.0])
@@ -38,7 +38,6 @@ def main():
     args = p.parse_args()
     import tensorflow as tf
 
-    from saved import load_trained
     from samplernn.audio import write_audio
     from samplernn.data import list_training_files, load_levels, split_files
     from samplernn.fidelity import describe_bands, describe_fidelity, fidelity, reference_of_files

@@ -19,13 +19,12 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
-from saved import load_trained  # noqa: E402
+from saved import add_saved_model_args, load_trained  # noqa: E402
 
 
 def parse_args():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--config_file", required=True)
-    p.add_argument("--weights", required=True, help="a .weights.h5 file (bench/quality.py --save_weights)")
+    add_saved_model_args(p)
     p.add_argument("--temperatures", type=float, nargs="+", required=True)
     p.add_argument("--num_samples", type=int, default=4, help="sequences per temperature")
     p.add_argument("--seconds", type=float, default=10.0)
