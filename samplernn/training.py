@@ -88,8 +88,9 @@ class Trainer:
         self.train_step = make_train_step(self.model, self.optimizer, options, self.strategy)
         self._float_model = None
         self._float_filled_at = None  # the step whose weights the float32 copy holds
-        # Validation runs in float32, as the checkpoint is saved and generate.py and evaluate.py read it.
-        self.eval_step = make_eval_step(self._validation_model())
+        # Validation runs in float32, as the checkpoint is saved and generate.py and evaluate.py read it: on the
+        # model `_validation_model` returns, here not yet filled (a copy of every weight at start-up would be waste).
+        self.eval_step = make_eval_step(self.model if self.precision == "off" else self._float_copy())
         self._state_variables = train_state.state_variables(self.model, self.train_step)
         if run.checkpoint is not None:
             self._carried = train_state.restore(checkpoints.read_train_state(run.checkpoint),
