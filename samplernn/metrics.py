@@ -6,6 +6,8 @@ import keras
 import numpy as np
 from keras import ops
 
+from samplernn.backend import xla
+
 LN2 = math.log(2.0)
 
 
@@ -18,14 +20,21 @@ def masked_sums(model, inputs, mask, states, training, reset=None):
     if reset is not None:
         states = model.restart_rows(states, reset)
     logits, new_states = model(inputs, states=states, training=training)  # (B, L, q_levels)
-    logits = ops.cast(logits, "float32")  # the loss in float32 under mixed precision
-    targets = inputs[:, model.big_frame_size:]  # (B, L)
-    nll = keras.losses.sparse_categorical_crossentropy(targets, logits, from_logits=True)  # (B, L) nats
+    nll, hits = _nll_and_hits(logits, inputs[:, model.big_frame_size:])
     count = ops.sum(mask, axis=1)
     nll_sum = ops.sum(nll * mask, axis=1)
-    hits = ops.cast(ops.equal(ops.cast(ops.argmax(logits, axis=-1), targets.dtype), targets), "float32")
     correct = ops.sum(hits * mask, axis=1)
     return (nll_sum, correct, count), new_states
+
+
+@xla
+def _nll_and_hits(logits, targets):
+    """logits (B, L, q) in the compute dtype, targets (B, L) -> NLL in nats and hits (argmax == target), both
+    (B, L) float32: one fused pass over the logits, in float32 under mixed precision."""
+    logits = ops.cast(logits, "float32")
+    nll = keras.losses.sparse_categorical_crossentropy(targets, logits, from_logits=True)
+    hits = ops.cast(ops.equal(ops.cast(ops.argmax(logits, axis=-1), targets.dtype), targets), "float32")
+    return nll, hits
 
 
 class Average:
