@@ -80,6 +80,7 @@ def training_parts(config, model, batch):
     import tensorflow as tf
 
     from samplernn import recurrence
+    from samplernn.metrics import nll_and_hits
 
     dtype, d = model.compute_dtype, config.dim
     width = 4 if keras.backend.standardize_dtype(dtype) == "float32" else 2  # bytes per weight
@@ -126,8 +127,7 @@ def training_parts(config, model, batch):
     targets = levels[:, config.frame_sizes[0] - 1:]
 
     def mlp_loss(levels, conditioning):
-        logits = tf.cast(mlp(levels, conditioning), tf.float32)
-        return keras.losses.sparse_categorical_crossentropy(targets, logits, from_logits=True)
+        return nll_and_hits(mlp(levels, conditioning), targets)[0]  # as the step computes it
 
     tables = 2 * config.frame_sizes[0] * config.q_levels * config.emb_size * d
     parts.append(("sample MLP + loss", gradient_time(mlp_loss, [levels, rnd(batch, config.seq_len, d)],

@@ -20,7 +20,7 @@ def masked_sums(model, inputs, mask, states, training, reset=None):
     if reset is not None:
         states = model.restart_rows(states, reset)
     logits, new_states = model(inputs, states=states, training=training)  # (B, L, q_levels)
-    nll, hits = _nll_and_hits(logits, inputs[:, model.big_frame_size:])
+    nll, hits = nll_and_hits(logits, inputs[:, model.big_frame_size:])
     count = ops.sum(mask, axis=1)
     nll_sum = ops.sum(nll * mask, axis=1)
     correct = ops.sum(hits * mask, axis=1)
@@ -28,7 +28,7 @@ def masked_sums(model, inputs, mask, states, training, reset=None):
 
 
 @xla
-def _nll_and_hits(logits, targets):
+def nll_and_hits(logits, targets):
     """logits (B, L, q) in the compute dtype, targets (B, L) -> NLL in nats and hits (argmax == target), both
     (B, L) float32: one fused pass over the logits, in float32 under mixed precision."""
     logits = ops.cast(logits, "float32")
