@@ -10,7 +10,8 @@ run's held-out audio) by
 - the energy balance over BANDS log-spaced bands and the level (RMS), in dB against the reference.
 Each figure comes with its floor (`fidelity`): the same figure for real audio of the corpus that is not in the
 reference (a run's training files), with as many clips as the generated audio has, so that a figure reads
-as "2.1x real audio's distance".
+as "2.1x real audio's distance". Given the model's quantization, the same real audio is also measured after
+passing through its quantizer: how close a model that drew every sample of the corpus right could come.
 """
 
 import os
@@ -136,17 +137,28 @@ def compare(reference, audios, seed=0):
             "level_db": theirs.level - reference.level}
 
 
-def fidelity(generated, reference, floor, sample_rate, seed=0):
+def fidelity(generated, reference, floor, sample_rate, seed=0, quantization=None):
     """How far `generated` audio (each sequence a file of its own) is from `reference` audio (a `Reference`, or
     a list of float arrays), next to the same figures for `floor` audio (real audio of the corpus that is not in
     the reference, cut to as many clips as the generated audio holds): a
-    dict with "generated" and "floor" (`compare`'s figures) and "frechet_ratio" (generated / floor)."""
+    dict with "generated" and "floor" (`compare`'s figures) and "frechet_ratio" (generated / floor).
+
+    With `quantization` (q_type, q_levels), also "quantized" (the floor audio through that quantizer and back)
+    and "quantized_ratio": the distance a model of that quantization cannot go below."""
     ref = reference if isinstance(reference, Reference) else Reference(reference, sample_rate)
     mine = compare(ref, generated, seed)
     floor = draw_floor(len(floor), floor.__getitem__, clip_count(generated, sample_rate), sample_rate, seed)
     theirs = compare(ref, floor, seed)
-    return {"generated": mine, "floor": theirs, "frechet_ratio": mine["frechet"] / max(theirs["frechet"], 1e-12),
-            "sample_rate": sample_rate}
+    figures = {"generated": mine, "floor": theirs, "frechet_ratio": mine["frechet"] / max(theirs["frechet"], 1e-12),
+               "sample_rate": sample_rate}
+    if quantization is not None:
+        from samplernn.quantization import dequantize, quantize
+
+        q_type, q_levels = quantization
+        coarse = compare(ref, [dequantize(quantize(a, q_type, q_levels), q_type, q_levels) for a in floor], seed)
+        figures.update(quantized=coarse, quantization=f"{q_type}, {q_levels} levels",
+                       quantized_ratio=coarse["frechet"] / max(theirs["frechet"], 1e-12))
+    return figures
 
 
 def describe_fidelity(figures):
@@ -156,7 +168,10 @@ def describe_fidelity(figures):
             f"{figures['frechet_ratio']:.1f}x real audio's ({f['frechet']:.1f}); nearest-neighbour accuracy "
             f"{g['nn_accuracy']:.2f} (real audio {f['nn_accuracy']:.2f}, 0.5 = indistinguishable); band balance "
             f"{g['band_mean_abs_db']:.1f} dB per band off (real {f['band_mean_abs_db']:.1f}); level "
-            f"{g['level_db']:+.1f} dB (real {f['level_db']:+.1f})")
+            f"{g['level_db']:+.1f} dB (real {f['level_db']:+.1f})"
+            + (f"; real audio through the model's quantizer ({figures['quantization']}): "
+               f"{figures['quantized_ratio']:.1f}x, nearest-neighbour accuracy {figures['quantized']['nn_accuracy']:.2f}"
+               if "quantized" in figures else ""))
 
 
 def reference_of_files(paths, sample_rate):
@@ -185,7 +200,7 @@ def draw_floor(count, load, clips, sample_rate, seed=0):
     return audios
 
 
-def fidelity_of_files(generated, reference, floor_paths, sample_rate, seed=0):
+def fidelity_of_files(generated, reference, floor_paths, sample_rate, seed=0, quantization=None):
     """`fidelity` of generated audio (float arrays, each a sequence of its own) against a `Reference`, the
     floor drawn from the audio files `floor_paths` (real files not in the reference, `draw_floor`)."""
     from samplernn.audio import load_audio
@@ -194,13 +209,14 @@ def fidelity_of_files(generated, reference, floor_paths, sample_rate, seed=0):
         return load_audio(floor_paths[i], sample_rate, notice=lambda *_: None)
 
     floor = draw_floor(len(floor_paths), load, clip_count(generated, sample_rate), sample_rate, seed)
-    return fidelity(generated, reference, floor, sample_rate, seed)
+    return fidelity(generated, reference, floor, sample_rate, seed, quantization)
 
 
 def fidelity_of_paths(generated, checkpoint_path=None, reference_dir=None, seed=0):
     """evaluate.py --generated: `fidelity` of the audio files in `generated` (files or folders) against a run's
-    held-out files (its training files the floor), or against a folder of real audio whose recordings are split
-    in two seeded halves (reference and floor). At the run's sample rate, or the first generated file's."""
+    held-out files (its training files the floor, and the floor through the run's quantizer), or against a folder
+    of real audio whose recordings are split in two seeded halves (reference and floor). At the run's sample
+    rate, or the first generated file's."""
     import soundfile as sf
 
     from samplernn.audio import find_audio_files, load_audio
@@ -212,12 +228,13 @@ def fidelity_of_paths(generated, checkpoint_path=None, reference_dir=None, seed=
         from samplernn.runs import load_run_split
 
         config, floor_paths, reference_paths = load_run_split(checkpoint_path)
-        rate = config.sample_rate
+        rate, quantization = config.sample_rate, (config.q_type, config.q_levels)
     else:
         reference_paths, floor_paths = _halves(reference_dir, seed)
-        rate = sf.info(paths[0]).samplerate
+        rate, quantization = sf.info(paths[0]).samplerate, None
     audio = [load_audio(p, rate, notice=lambda *_: None) for p in paths]
-    figures = fidelity_of_files(audio, reference_of_files(reference_paths, rate), floor_paths, rate, seed)
+    figures = fidelity_of_files(audio, reference_of_files(reference_paths, rate), floor_paths, rate, seed,
+                                quantization)
     return {**figures, "generated_files": len(paths), "reference_files": len(reference_paths)}
 
 

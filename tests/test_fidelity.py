@@ -57,6 +57,18 @@ def test_noise_and_a_sine_are_far_from_the_corpus(corpus, kind):
     assert f"{figures['frechet_ratio']:.1f}x real audio's" in line and "nearest-neighbour accuracy 1.00" in line
 
 
+def test_the_quantized_floor_is_real_audio_through_the_models_quantizer(corpus):
+    reference, floor, real = corpus
+    fine, coarse = (fidelity(real, reference, floor, RATE, quantization=("mu-law", levels)) for levels in (256, 8))
+    assert fine["floor"] == coarse["floor"]  # the same real clips, before the quantizer
+    assert fine["quantized"]["clips"] == fine["floor"]["clips"] == 80
+    assert coarse["quantized_ratio"] > 5.0 and coarse["quantized"]["nn_accuracy"] > 0.95
+    assert fine["quantized_ratio"] < coarse["quantized_ratio"] / 2
+    assert "quantized" not in fidelity(real, reference, floor, RATE)
+    line = describe_fidelity(coarse)
+    assert f"real audio through the model's quantizer (mu-law, 8 levels): {coarse['quantized_ratio']:.1f}x" in line
+
+
 def test_frechet_distance_of_gaussians_is_the_closed_form():
     rng = np.random.default_rng(1)
     a = rng.standard_normal((20000, 3))
@@ -120,6 +132,7 @@ def test_evaluate_py_measures_against_a_runs_held_out_files(corpus, tmp_path, ca
     assert figures["frechet_ratio"] > 3.0 and figures["generated"]["nn_accuracy"] > 0.95
     assert figures["reference_files"] == 20 and figures["floor"]["clips"] == 40  # the floor: as many clips
     assert abs(figures["floor"]["nn_accuracy"] - 0.5) < 0.25
+    assert figures["quantization"] == "mu-law, 16 levels" and figures["quantized"]["clips"] == 40  # the run's
 
 
 @pytest.mark.parametrize("args, words", [([], "give --data_dir"), (["--generated", "x.wav"], "--checkpoint_path is")])
