@@ -88,9 +88,8 @@ class Trainer:
         self.train_step = make_train_step(self.model, self.optimizer, options, self.strategy)
         self._float_model = None
         self._float_filled_at = None  # the step whose weights the float32 copy holds
-        # Validation runs in float32, as the checkpoint is saved and generate.py and evaluate.py read it: on the
-        # model `_validation_model` returns, here not yet filled (a copy of every weight at start-up would be waste).
-        self.eval_step = make_eval_step(self.model if self.precision == "off" else self._float_copy())
+        # Validation runs in float32, as the checkpoint is saved and generate.py and evaluate.py read it.
+        self.eval_step = make_eval_step(self._validation_model(filled=False))
         self._state_variables = train_state.state_variables(self.model, self.train_step)
         if run.checkpoint is not None:
             self._carried = train_state.restore(checkpoints.read_train_state(run.checkpoint),
@@ -306,9 +305,12 @@ class Trainer:
             self._float_model = build_model(self.config)
         return self._float_model
 
-    def _validation_model(self):
-        """The trained model in float32: itself, or (16-bit compute) the float32 copy, with its current weights."""
-        return self.model if self.precision == "off" else self._inference_model()
+    def _validation_model(self, filled=True):
+        """The trained model in float32: itself, or (16-bit compute) the float32 copy, with its current weights;
+        `filled=False` does not copy them (to build the evaluation step at start-up, before any validation)."""
+        if self.precision == "off":
+            return self.model
+        return self._inference_model() if filled else self._float_copy()
 
     def _record_history(self, train_bits, val_bits, epoch):
         """Appends the epoch to history.json and redraws learning_curve.png in the run dir."""
