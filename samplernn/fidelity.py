@@ -149,15 +149,18 @@ def fidelity(generated, reference, floor, sample_rate, seed=0, quantization=None
     mine = compare(ref, generated, seed)
     floor = draw_floor(len(floor), floor.__getitem__, clip_count(generated, sample_rate), sample_rate, seed)
     theirs = compare(ref, floor, seed)
-    figures = {"generated": mine, "floor": theirs, "frechet_ratio": mine["frechet"] / max(theirs["frechet"], 1e-12),
-               "sample_rate": sample_rate}
+
+    def over_floor(measured):
+        return measured["frechet"] / max(theirs["frechet"], 1e-12)
+
+    figures = {"generated": mine, "floor": theirs, "frechet_ratio": over_floor(mine), "sample_rate": sample_rate}
     if quantization is not None:
         from samplernn.quantization import dequantize, quantize
 
         q_type, q_levels = quantization
         coarse = compare(ref, [dequantize(quantize(a, q_type, q_levels), q_type, q_levels) for a in floor], seed)
         figures.update(quantized=coarse, quantization=f"{q_type}, {q_levels} levels",
-                       quantized_ratio=coarse["frechet"] / max(theirs["frechet"], 1e-12))
+                       quantized_ratio=over_floor(coarse))
     return figures
 
 
@@ -170,8 +173,8 @@ def describe_fidelity(figures):
             f"{g['band_mean_abs_db']:.1f} dB per band off (real {f['band_mean_abs_db']:.1f}); level "
             f"{g['level_db']:+.1f} dB (real {f['level_db']:+.1f})"
             + (f"; real audio through the model's quantizer ({figures['quantization']}): "
-               f"{figures['quantized_ratio']:.1f}x, nearest-neighbour accuracy {figures['quantized']['nn_accuracy']:.2f}"
-               if "quantized" in figures else ""))
+               f"{figures['quantized_ratio']:.1f}x, nearest-neighbour accuracy "
+               f"{figures['quantized']['nn_accuracy']:.2f}" if "quantized" in figures else ""))
 
 
 def reference_of_files(paths, sample_rate):
