@@ -3,7 +3,7 @@
 Every layer takes and returns its recurrent state explicitly; `call` is the teacher-forced pass over a
 whole sequence and `step` advances one frame (or one sample) for generation, with the same weights as
 `step_weights(rows)` returns them once per generation call (lookup tables, kernels laid out for the
-number of streams: see `samplernn.backend.step_kernel`).
+number of streams: see `samplernn.backend.step_weights`).
 """
 
 import math
@@ -11,7 +11,7 @@ import math
 import keras
 from keras import ops
 
-from samplernn.backend import step_affine, step_kernel, xla
+from samplernn.backend import step_affine, step_weights, xla
 from samplernn.recurrence import GRU
 
 # Above this many levels, building the [frame_size, q_levels, dim] lookup tables costs more than the
@@ -84,13 +84,12 @@ class Linear(keras.layers.Layer):
         return normalised_kernel(self.kernel, self.gain if self.weight_norm else None, 0, self.compute_dtype)
 
     def step_weights(self, rows):
-        """The weights `step` takes over `rows` rows: the effective kernel (see `step_kernel`), the bias or None."""
-        return step_kernel(self.effective_kernel(), rows), (self.bias if self.use_bias else None)
+        """The weights `step` takes over `rows` rows (see `backend.step_weights`)."""
+        return step_weights([self.effective_kernel()], self.bias if self.use_bias else None, rows)
 
     def step(self, weights, x):
         """`call` for x (B, inputs), with `step_weights(B)` computed once per generation call."""
-        kernel, bias = weights
-        return step_affine([(x, kernel)], bias)
+        return step_affine([x], weights)
 
     def call(self, x):
         y = ops.matmul(x, self.effective_kernel())
@@ -116,9 +115,8 @@ def _part(weights, key, index=None):
 
 def _lstm_step(x, states, weights):
     """One step of `keras.layers.LSTM`'s cell (gates i, f, c, o; sigmoid and tanh), with step weights."""
-    kernel, recurrent_kernel, bias = weights
     h, c = states
-    zi, zf, zc, zo = ops.split(step_affine([(x, kernel), (h, recurrent_kernel)], bias), 4, axis=-1)
+    zi, zf, zc, zo = ops.split(step_affine([x, h], weights), 4, axis=-1)
     c = ops.sigmoid(zf) * c + ops.sigmoid(zi) * ops.tanh(zc)
     h = ops.sigmoid(zo) * ops.tanh(c)
     return h, [h, c]
@@ -225,10 +223,9 @@ class FrameRNN(keras.layers.Layer):
         return self._rnn_stack(frames, conditioning, states, self._sequence_layer, False)[1]
 
     def step_weights(self, rows):
-        """The weights `step` takes over `rows` rows (see `step_kernel`): computed once per generation call."""
+        """The weights `step` takes over `rows` rows (see `backend.step_weights`): once per generation call."""
         rnns = [rnn.step_weights(rows) if self.rnn_type == "gru" else
-                (step_kernel(rnn.cell.kernel, rows), step_kernel(rnn.cell.recurrent_kernel, rows), rnn.cell.bias)
-                for rnn in self.rnns]
+                step_weights([rnn.cell.kernel, rnn.cell.recurrent_kernel], rnn.cell.bias, rows) for rnn in self.rnns]
         return {"input_proj": self.input_proj.step_weights(rows), "rnns": rnns,
                 "upsample": self.upsample.step_weights(rows),
                 "skip_projs": [proj.step_weights(rows) for proj in self.skip_projs]}

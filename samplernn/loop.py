@@ -44,7 +44,7 @@ class BlockLoop:
         """ctx (B, 2 * big) int32 whose first half is the last top frame -> `LoopResult` of `num_blocks` top
         frames. `num_blocks` may be a tensor when `capacity` (an int >= it: the top frames the output holds)
         is given: one compiled loop then runs pieces of any length up to it."""
-        # Lookup tables and kernels laid out for this many streams, once per call (`backend.step_kernel`).
+        # Lookup tables and kernels laid out for this many streams, once per call (`backend.step_weights`).
         rows = ctx.shape[0]
         self.mlp_weights = self.model.sample_mlp.step_weights(rows)
         self.tier_weights = [tier.step_weights(rows) for tier in self.model.frame_tiers]

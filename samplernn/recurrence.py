@@ -14,7 +14,7 @@ forward + backward): 6.9 s. This layer does the same in 1.5 s (bench: `bench/tra
 import keras
 from keras import ops
 
-from samplernn.backend import step_affine, step_kernel, xla, xla_dots_run_in
+from samplernn.backend import step_affine, step_weights, xla, xla_dots_run_in
 
 # Time steps per unrolled chunk; longer sequences (e.g. priming on a long seed) run chunk by chunk.
 CHUNK = 64
@@ -123,14 +123,15 @@ class GRU(keras.layers.Layer):
         return out, h
 
     def step_weights(self, rows):
-        """The weights `step` takes over `rows` rows (see `step_kernel`): computed once per generation call."""
-        return step_kernel(self.kernel, rows), step_kernel(self.recurrent_kernel, rows), self.bias
+        """The weights `step` takes over `rows` rows (see `backend.step_weights`): once per generation call.
+        The input and the recurrent projection stay two maps: the candidate gate scales the latter by r."""
+        return (step_weights([self.kernel], self.bias[0], rows),
+                step_weights([self.recurrent_kernel], self.bias[1], rows))
 
     def step(self, x, states, weights):
         """x (B, input_dim), states [(B, u)], weights from `step_weights(B)` -> (h (B, u), [h])."""
-        kernel, recurrent_kernel, bias = weights
-        xp = step_affine([(x, kernel)], bias[0])
-        h, _ = _gru_update(xp, step_affine([(states[0], recurrent_kernel)], bias[1]), states[0], self.units)
+        inputs, recurrent = weights
+        h, _ = _gru_update(step_affine([x], inputs), step_affine([states[0]], recurrent), states[0], self.units)
         return h, [h]
 
     def get_config(self):

@@ -30,8 +30,9 @@ def random_inputs(config, batch=3, length=64, seed=0):
     return x.astype(np.int32)
 
 
-# One stream runs its matrix-vector products with the kernels as they are, several streams with them
-# transposed (samplernn.backend.step_kernel): both layouts replay the teacher-forced pass.
+# One stream runs each affine map as one matrix-vector product with its kernels and bias stacked, several
+# streams with the kernels transposed (samplernn.backend.step_weights): both layouts replay the teacher-forced
+# pass.
 REPLAYS = [(v, 3) for v in VARIANTS + [AMPLITUDE]] + [(VARIANTS[0], 1), (VARIANTS[3], 1)]
 
 
