@@ -36,34 +36,6 @@ TEMPERATURE_RANGE = (0.5, 2.0)
 PIECE_SAMPLES = 32768
 
 
-def draw_levels(logits, temperature, seed):
-    """One level per row of `logits` (B, q) float32, drawn from softmax(logits / temperature) with `temperature`
-    (B,): the inverse of the distribution function at one uniform number per row, drawn from `seed` ((2,) int32,
-    the stateless RNG's key). Rows whose largest logit is 0 cannot overflow. A level whose weight underflows to 0
-    is never drawn, whatever the rounding.
-
-    In two levels, so that no prefix sum runs over all q levels: the blocks of `block` levels first, then the
-    levels of the chosen block. tf.random.stateless_categorical (a uniform number and two logarithms per level)
-    took 18 and 150 us per sample of 1 and 32 streams of 256 levels; this takes 1.4 and 18.5 (BENCHMARKS.md).
-    """
-    q = logits.shape[-1]
-    block = 2 ** math.ceil(math.log2(q) / 2)  # ~sqrt(q): 16 for 256 levels
-    blocks = -(-q // block)
-    weights = tf.exp(logits / temperature[:, None])
-    weights = tf.reshape(tf.pad(weights, [[0, 0], [0, blocks * block - q]]), (-1, blocks, block))
-    ends = tf.cumsum(tf.reduce_sum(weights, axis=-1), axis=-1)  # (B, blocks): where each block's mass ends
-    total = ends[:, -1]
-    target = tf.minimum(tf.random.stateless_uniform(tf.shape(total), seed=seed) * total, total * _BELOW_ONE)
-    chosen = tf.reduce_sum(tf.cast(ends <= target[:, None], tf.int32), axis=-1)  # the first block ending above
-    start = tf.where(chosen > 0, tf.gather(ends, tf.maximum(chosen - 1, 0), batch_dims=1), 0.0)
-    within = tf.cumsum(tf.gather(weights, chosen, batch_dims=1), axis=-1)  # (B, block)
-    rest = tf.clip_by_value(target - start, 0.0, within[:, -1] * _BELOW_ONE)
-    return chosen * block + tf.reduce_sum(tf.cast(within <= rest[:, None], tf.int32), axis=-1)
-
-
-_BELOW_ONE = 1.0 - 2.0 ** -23  # x * _BELOW_ONE < x for every positive float32 x
-
-
 def _compiled_piece(model, capacity):
     """One XLA-compiled function per model and capacity (top frames per piece), built on first use, that draws
     one piece of `num_blocks` <= capacity top frames: (ctx, states, c (B,), first, num_blocks, base
@@ -80,10 +52,10 @@ def _compiled_piece(model, capacity):
             def pick(logits, t, carry):
                 c, surprise_sum, temperature_sum = carry
                 logits = tf.cast(logits, tf.float32)
-                logits = logits - tf.reduce_max(logits, axis=-1, keepdims=True)
                 temperature = temperatures * tf.exp(c)  # exactly `temperatures` while c is 0 (plain sampling)
-                draw = draw_levels(logits, temperature, tf.stack([seed, first + t]))
-                nats = tf.math.log(tf.reduce_sum(tf.exp(logits), axis=-1)) - tf.gather(logits, draw, batch_dims=1)
+                draw = tf.cast(tf.random.stateless_categorical(logits / temperature[:, None], 1,
+                                                               seed=tf.stack([seed, first + t]))[:, 0], tf.int32)
+                nats = tf.reduce_logsumexp(logits, axis=-1) - tf.gather(logits, draw, batch_dims=1)  # -ln p(draw)
                 surprise = nats / math.log(2.0)
                 c = tf.clip_by_value(c - gain * (surprise - targets), low, high)
                 kept = tf.cast(t < count, tf.float32)

@@ -7,7 +7,6 @@ import re
 import keras
 import numpy as np
 import pytest
-import tensorflow as tf
 
 import generate
 from helpers import teacher_forced_bits, tiny_config, untrained_run_dir
@@ -19,7 +18,8 @@ from samplernn.model import build_model
 @pytest.fixture(scope="module")
 def model():
     # Weights of a fixed draw: how far the untrained model's draws cool between temperatures 0.6 and 1.0,
-    # which the adaptive test below steers within, depends on them (a few draws in 30 leave too little room).
+    # which the adaptive test below steers within, depends on them (some draws leave the warmest stream no
+    # room below temperature 1).
     keras.utils.set_random_seed(0)
     return build_model(tiny_config())
 
@@ -62,25 +62,6 @@ def test_without_gain_adaptive_sampling_is_plain_sampling_at_temperature_one(mod
     monkeypatch.setattr(generation, "SURPRISE_GAIN", 0.0)
     adaptive = generate_streams(model, 320, [1.0, 1.0], q_type=config.q_type, seed=5, target_bits=2.0)
     np.testing.assert_array_equal(adaptive.audio, plain.audio)
-
-
-@pytest.mark.parametrize("q_levels, temperature", [(256, 1.0), (100, 0.7)])  # 100: the last block part padding
-def test_drawn_levels_follow_the_tempered_softmax_and_never_an_impossible_level(q_levels, temperature):
-    rows = 200_000  # one row per draw: each row takes its own uniform number from the one key
-    logits = np.random.default_rng(q_levels).normal(scale=2.0, size=q_levels).astype(np.float32)
-    impossible = [0, 17, 18, 19, q_levels - 1]  # first and last level, and a run inside a block
-    logits[impossible] = -1e4  # their weight underflows to exactly 0
-    logits -= logits.max()
-    draws = generation.draw_levels(tf.constant(np.tile(logits, (rows, 1))), tf.fill([rows], temperature),
-                                   tf.constant([7, 11])).numpy()
-    frequency = np.bincount(draws, minlength=q_levels) / rows
-    expected = np.exp(logits / temperature) / np.exp(logits / temperature).sum()
-    assert draws.min() >= 0 and draws.max() < q_levels
-    assert frequency[impossible].sum() == 0
-    assert 0.5 * np.abs(frequency - expected).sum() < 0.03  # sampling noise: ~0.01 at this many draws
-    again = generation.draw_levels(tf.constant(np.tile(logits, (rows, 1))), tf.fill([rows], temperature),
-                                   tf.constant([7, 11])).numpy()
-    np.testing.assert_array_equal(again, draws)  # a function of the key: no state of its own
 
 
 def run_generate(run_dir, output, *args):
