@@ -1,10 +1,13 @@
-"""Why generation multiplies by transposed kernels (`samplernn.backend.step_affine`): XLA CPU dot speed by layout.
+"""Why generation lays out its kernels as it does (`samplernn.backend.step_weights`): XLA CPU dot speed by layout.
 
-    python bench/matmul_layout.py [--rows 1 32 128] [--units 1024]
+    python bench/matmul_layout.py [--rows 1 32] [--inputs 1024] [--outputs 1024 3072 16384]
 
-A compiled loop applies two different (units, units) kernels per iteration to a (rows, units) activation,
-as a generation step does, once as `x @ w` and once as `(w^T @ x^T)^T` with `w^T` stored. Prints GFLOP/s of
-both and their ratio, per row count.
+A compiled loop applies one (inputs, outputs) affine map per iteration to a (rows, inputs) activation, as a
+generation step does, in three forms: `x @ w + b`; `(w^T @ x^T)^T + b` with `w^T` stored; and
+`[x, 1] @ [w; b]`, the bias stacked under the kernel, so that nothing is left to add (for one row XLA's CPU
+compiler fuses an add into the matrix-vector product, which then runs at half the speed); and, for scale,
+`x @ w` without a bias. Prints microseconds per step, and GB/s of kernel read, per shape and form.
+(The defaults are the default config's shapes: the MLP's layers, a GRU's projections, tier 0's upsampling.)
 """
 
 import argparse
@@ -14,7 +17,8 @@ import time
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 
-def timed_loop(step, x, iterations):
+def timed_loop(step, x, iterations, rounds=3):
+    """Seconds per iteration of `step` in a compiled loop: the best of `rounds` runs after one that compiles."""
     import tensorflow as tf
 
     @tf.function(jit_compile=True)
@@ -22,41 +26,58 @@ def timed_loop(step, x, iterations):
         return tf.while_loop(lambda i, x: i < iterations, lambda i, x: (i + 1, step(x)), (0, x))[1]
 
     loop(x).numpy()  # compile
-    start = time.perf_counter()
-    loop(x).numpy()
-    return (time.perf_counter() - start) / iterations
+    best = float("inf")
+    for _ in range(rounds):
+        start = time.perf_counter()
+        loop(x).numpy()
+        best = min(best, time.perf_counter() - start)
+    return best / iterations
+
+
+def forms(w, b):
+    """The forms of `x -> x @ w + b` compared, each followed by what feeds the next step its input back."""
+    import numpy as np
+    import tensorflow as tf
+
+    inputs = w.shape[0]
+    plain, transposed = tf.Variable(w), tf.Variable(w.T.copy())
+    stacked, bias = tf.Variable(np.concatenate([w, b[None]])), tf.Variable(b)
+
+    def feed_back(y):  # the next step's input, from the first `inputs` outputs (repeated if there are fewer)
+        return tf.tanh(tf.tile(y, [1, -(-inputs // y.shape[1])])[:, :inputs])
+
+    return {
+        "x @ w + b": lambda x: feed_back(tf.matmul(x, plain) + bias),
+        # The bias is added before transposing back: XLA folds transpose(dot(a, b)) into the slow form.
+        "(w^T @ x^T)^T + b": lambda x: feed_back(tf.transpose(tf.matmul(transposed, x, transpose_b=True)
+                                                              + bias[:, None])),
+        "[x, 1] @ [w; b]": lambda x: feed_back(tf.matmul(tf.concat([x, tf.ones_like(x[:, :1])], axis=1), stacked)),
+        "x @ w (no bias)": lambda x: feed_back(tf.matmul(x, plain)),
+    }
 
 
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--rows", type=int, nargs="+", default=[1, 32, 128])
-    p.add_argument("--units", type=int, default=1024)
+    p.add_argument("--rows", type=int, nargs="+", default=[1, 32])
+    p.add_argument("--inputs", type=int, default=1024)
+    p.add_argument("--outputs", type=int, nargs="+", default=[1024, 3072, 16384])
     args = p.parse_args()
     import numpy as np
     import tensorflow as tf
 
     rng = np.random.default_rng(0)
-    n = args.units
-    w1, w2 = (rng.normal(0, n ** -0.5, (n, n)).astype(np.float32) for _ in range(2))
-    plain = [tf.Variable(w) for w in (w1, w2)]
-    transposed = [tf.Variable(w.T.copy()) for w in (w1, w2)]
-    bias = [tf.Variable(rng.normal(size=n).astype(np.float32)) for _ in range(2)]
-
-    def x_at_w(x):
-        return tf.tanh(tf.matmul(tf.nn.relu(tf.matmul(x, plain[0]) + bias[0]), plain[1]) + bias[1])
-
-    def wt_at_xt(x):
-        # The bias is added before transposing back: XLA folds transpose(dot(a, b)) into the slow form.
-        h = tf.nn.relu(tf.matmul(transposed[0], x, transpose_b=True) + bias[0][:, None])  # (n, rows)
-        return tf.tanh(tf.transpose(tf.matmul(transposed[1], h) + bias[1][:, None]))
-
-    for rows in args.rows:
-        x = tf.constant(rng.normal(size=(rows, n)).astype(np.float32))
-        iterations = max(100, 64000 // rows)
-        flops = 2 * 2 * rows * n * n
-        a, b = timed_loop(x_at_w, x, iterations), timed_loop(wt_at_xt, x, iterations)
-        print(f"rows {rows:4d}: x @ w {flops / a / 1e9:6.1f} GFLOP/s, (w^T @ x^T)^T {flops / b / 1e9:6.1f} GFLOP/s "
-              f"-> {a / b:.2f}x", flush=True)
+    k = args.inputs
+    for n in args.outputs:
+        w = rng.normal(0, k ** -0.5, (k, n)).astype(np.float32)
+        b = rng.normal(size=n).astype(np.float32)
+        for rows in args.rows:
+            x = tf.constant(rng.normal(size=(rows, k)).astype(np.float32))
+            iterations = max(64, 2 ** 24 // (rows * n))
+            cells = []
+            for name, form in forms(w, b).items():
+                seconds = timed_loop(form, x, iterations)
+                cells.append(f"{name} {seconds * 1e6:8.1f} us ({4 * k * n / seconds / 1e9:5.1f} GB/s)")
+            print(f"{rows:3d} x {k} x {n:5d}: " + ", ".join(cells), flush=True)
 
 
 if __name__ == "__main__":

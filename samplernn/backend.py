@@ -46,8 +46,8 @@ def step_weights(kernels, bias, rows):
     One row: the kernels and the bias stacked into one matrix, so that one matrix-vector product with the
     inputs and a trailing 1 computes the whole map. XLA's CPU compiler fuses an add into the matrix-vector
     product whose result it takes ("output fusion": the bias, or a second term), and the fused product ran at
-    half the speed of a plain one (1 x 1024 x 3072: 427 against 211 us, 1 x 1024 x 16384: 2.50 against 1.18 ms;
-    BENCHMARKS.md); with nothing to add, there is nothing to fuse.
+    half the speed of a plain one (1 x 1024 x 3072: 443 against 267 us, 1 x 1024 x 16384: 2.47 against 1.24 ms;
+    `bench/matmul_layout.py`); with nothing to add, there is nothing to fuse.
     Several rows: XLA's CPU dot multiplies (B, K) @ (K, N) for B ~ 32 about 2.5-3x slower than (N, K) @ (K, B)
     once the kernels no longer fit in the cache (`bench/matmul_layout.py`), so the kernels are kept transposed.
     """
