@@ -176,8 +176,9 @@ class FrameRNN(keras.layers.Layer):
     def _merge(self, outputs, weights):
         if not self.skip_conn:
             return outputs[-1]
-        return sum(_apply(proj, h, _part(weights, "skip_projs", i))
-                   for i, (proj, h) in enumerate(zip(self.skip_projs, outputs)))
+        if weights is not None:  # one map over all layers' outputs: no sum of products for XLA to fuse
+            return step_affine(outputs, weights["skip"])
+        return sum(proj(h) for proj, h in zip(self.skip_projs, outputs))
 
     def _sequence_layer(self, i, layer_in, state, training):
         """Layer i over a whole sequence -> (outputs, new state list)."""
@@ -228,7 +229,8 @@ class FrameRNN(keras.layers.Layer):
                 step_weights([rnn.cell.kernel, rnn.cell.recurrent_kernel], rnn.cell.bias, rows) for rnn in self.rnns]
         return {"input_proj": self.input_proj.step_weights(rows), "rnns": rnns,
                 "upsample": self.upsample.step_weights(rows),
-                "skip_projs": [proj.step_weights(rows) for proj in self.skip_projs]}
+                "skip": step_weights([proj.effective_kernel() for proj in self.skip_projs],
+                                     sum(proj.bias for proj in self.skip_projs), rows) if self.skip_conn else None}
 
     def step(self, frame, conditioning, states, weights):
         """One frame: frame (B, frame_size * inputs per sample) float, conditioning (B, dim) or None,
