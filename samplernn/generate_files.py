@@ -138,7 +138,8 @@ def generate_files(args):
           + (f", primed on {len(seed_audio) / config.sample_rate:g} s of '{args.seed_audio}'" if seed_audio is not None
              else ""))
     start = primed_start(model, config.q_type, seed_audio)
-    sampler = PieceSampler(model, temps, q_type=config.q_type, start_from=start, seed=seed, target_bits=target)
+    sampler = PieceSampler(model, temps, q_type=config.q_type, start_from=start, seed=seed, target_bits=target,
+                           draw=args.draw)
     make_folder(folder, args.output_path)
     num_samples = int(round(args.dur * config.sample_rate))
     streamed = stream_to_files(sampler, num_samples, stream_paths(args.output_path, paths, temps), config.sample_rate)
@@ -178,7 +179,7 @@ def write_settings(args, ckpt, seed, temps, target, seed_audio, paths, chosen, b
     settings = {
         "seed": seed, "checkpoint": os.path.abspath(ckpt), "num_seqs": args.num_seqs, "dur": args.dur,
         "temperature": temps, "sampling": "plain" if target is None else "adaptive", "target_bits": target,
-        "target_from": target_from,
+        "target_from": target_from, "draw": args.draw,
         "candidates": args.candidates,
         "seed_audio": os.path.abspath(args.seed_audio) if args.seed_audio is not None else None,
         "seed_offset": args.seed_offset, "seed_dur": args.seed_dur,

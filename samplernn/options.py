@@ -15,6 +15,11 @@ TEMPERATURE = 1.0  # default sampling temperature of generate.py and of train.py
 # adaptive: each stream's temperature is steered so that its audio stays as surprising to the model as the
 # validation audio (times --temperature); plain: drawn at the fixed --temperature (samplernn.generation).
 SAMPLING = ("adaptive", "plain")
+# How each sample's level is drawn from its distribution (samplernn.generation): inverse, one uniform number per
+# sample; gumbel, Gumbel-max, one per level (the draw before --draw existed). Both draw exactly from the same
+# distribution, so they differ only in which random numbers make which audio, and in speed (BENCHMARKS.md).
+DRAWS = ("inverse", "gumbel")
+DRAW = "inverse"
 
 
 @dataclasses.dataclass(frozen=True)

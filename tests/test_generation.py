@@ -18,6 +18,7 @@ from samplernn.config import save_config
 from samplernn.generation import generate as generate_audio
 from samplernn.loop import prime, primed_start
 from samplernn.model import build_model
+from samplernn.options import DRAW
 from samplernn.quantization import dequantize, quantize, zero_level
 
 TOLERANCE = 1e-5  # the same float32 arithmetic, batched differently
@@ -76,8 +77,8 @@ def test_generation_primed_once_equals_the_old_per_stream_teacher_forced_priming
     levels = np.tile(loop.seed_to_levels(seed_audio, config.q_type, config.q_levels, 16)[None], (3, 1))
     states = teacher_forced_states(model, levels)
     ctx = np.concatenate([levels[:, -16:], np.zeros((3, 16), np.int32)], axis=1)
-    old = generation._compiled_piece(model, 5)(tf.constant(ctx), states, tf.zeros(3), 0, 5, tf.constant(temps),
-                                               tf.zeros(3), 0.0, 11, 80)[0]
+    piece = generation._compiled_piece(model, 5, DRAW)
+    old = piece(tf.constant(ctx), states, tf.zeros(3), 0, 5, tf.constant(temps), tf.zeros(3), 0.0, 11, 80)[0]
     np.testing.assert_array_equal(new, dequantize(old.numpy()[:, :80], config.q_type, config.q_levels))
 
 

@@ -7,12 +7,16 @@ import re
 import keras
 import numpy as np
 import pytest
+import scipy.stats
+import soundfile as sf
+import tensorflow as tf
 
 import generate
 from helpers import teacher_forced_bits, tiny_config, untrained_run_dir
 from samplernn import generation
 from samplernn.generation import generate_streams
 from samplernn.model import build_model
+from samplernn.options import DRAWS
 
 
 @pytest.fixture(scope="module")
@@ -24,21 +28,24 @@ def model():
     return build_model(tiny_config())
 
 
-def test_plain_sampling_reports_the_models_own_score_of_what_it_drew(model):
+@pytest.mark.parametrize("draw", DRAWS)
+def test_plain_sampling_reports_the_models_own_score_of_what_it_drew(model, draw):
     config = tiny_config()
-    streams = generate_streams(model, 640, [1.0, 0.5], q_type=config.q_type, seed=4)
+    streams = generate_streams(model, 640, [1.0, 0.5], q_type=config.q_type, seed=4, draw=draw)
     np.testing.assert_allclose(streams.bits, teacher_forced_bits(model, config, streams.audio), rtol=1e-4)
     np.testing.assert_allclose(streams.temperature, [1.0, 0.5], rtol=1e-6)  # fixed: never steered
 
 
-def test_adaptive_sampling_holds_each_stream_at_its_target_surprise(model):
+@pytest.mark.parametrize("draw", DRAWS)
+def test_adaptive_sampling_holds_each_stream_at_its_target_surprise(model, draw):
     config = tiny_config()
     # What the (untrained) model's draws score at fixed temperatures 0.6 and 1.0 (~3.1 and ~3.5 of 4 bits):
     # a target between them is in reach, by cooling.
-    cool, plain = (generate_streams(model, 4000, [t], q_type=config.q_type, seed=1).bits[0] for t in (0.6, 1.0))
+    cool, plain = (generate_streams(model, 4000, [t], q_type=config.q_type, seed=1, draw=draw).bits[0]
+                   for t in (0.6, 1.0))
     target = (cool + plain) / 2
     temps = [1.0, 0.97, 1.03]  # the targets: target times each
-    streams = generate_streams(model, 4000, temps, q_type=config.q_type, seed=1, target_bits=target)
+    streams = generate_streams(model, 4000, temps, q_type=config.q_type, seed=1, target_bits=target, draw=draw)
     # The mean over the whole stream, its first few dozen samples of settling included.
     np.testing.assert_allclose(streams.bits, np.array(temps) * target, atol=0.03)
     assert np.all((0.6 < streams.temperature) & (streams.temperature < 1.0)), streams.temperature
@@ -64,6 +71,31 @@ def test_without_gain_adaptive_sampling_is_plain_sampling_at_temperature_one(mod
     np.testing.assert_array_equal(adaptive.audio, plain.audio)
 
 
+@pytest.mark.parametrize("draw, q_levels, temperature", [(d, q, t) for d in DRAWS for q, t in [(256, 1.0), (100, 0.7)]])
+def test_both_draws_follow_the_tempered_softmax_and_never_draw_an_impossible_level(draw, q_levels, temperature):
+    rows = 200_000  # one row per draw: each row takes its own random numbers from the one key
+    logits = np.random.default_rng(q_levels).normal(scale=2.0, size=q_levels).astype(np.float32)
+    impossible = [0, 17, 18, 19, q_levels - 1]  # the first and last level, and a run inside one of the blocks
+    logits[impossible] = -1e4  # their weight underflows to exactly 0
+    logits -= logits.max()  # as the sampler gives them: the largest is 0 (100 levels: the last block is padded)
+    levels = generation.LEVEL_DRAWS[draw]
+
+    def drawn():
+        return levels(tf.constant(np.tile(logits, (rows, 1))), tf.fill([rows], temperature), tf.constant([7, 11]))
+
+    draws = drawn().numpy()
+    assert draws.min() >= 0 and draws.max() < q_levels
+    counts = np.bincount(draws, minlength=q_levels)
+    assert counts[impossible].sum() == 0
+    # Chi-square goodness of fit to the tempered softmax, the levels expected fewer than 5 times pooled.
+    weights = np.exp(logits.astype(np.float64) / temperature)
+    expected = rows * weights / weights.sum()
+    few = expected < 5
+    observed, expected = (np.append(x[~few], x[few].sum()) for x in (counts, expected))
+    assert scipy.stats.chisquare(observed, expected).pvalue > 1e-3
+    np.testing.assert_array_equal(drawn().numpy(), draws)  # a function of the key: no state of its own
+
+
 def run_generate(run_dir, output, *args):
     return generate.main(["--checkpoint_path", str(run_dir), "--output_path", str(output), "--dur", "0.3",
                           "--no-spectrogram", "--seed", "3", *map(str, args)])
@@ -72,6 +104,19 @@ def run_generate(run_dir, output, *args):
 def settings(output):
     with open(output.with_suffix(".json")) as f:
         return json.load(f)
+
+
+def test_the_draws_give_other_audio_for_one_seed_and_the_settings_say_which(tmp_path):
+    run_dir = untrained_run_dir(tmp_path / "runs", "validated", val_bits=3.0)
+    for name, draw in [("a", "inverse"), ("b", "gumbel"), ("c", "inverse")]:
+        assert run_generate(run_dir, tmp_path / f"{name}.wav", "--draw", draw) == 0
+        assert settings(tmp_path / f"{name}.wav")["draw"] == draw
+    a, b, c = (sf.read(tmp_path / f"{name}_0.wav")[0] for name in "abc")
+    assert not np.array_equal(a, b)
+    np.testing.assert_array_equal(a, c)
+    assert run_generate(run_dir, tmp_path / "d.wav") == 0  # the default: the inverse draw
+    assert settings(tmp_path / "d.wav")["draw"] == "inverse"
+    np.testing.assert_array_equal(sf.read(tmp_path / "d_0.wav")[0], a)
 
 
 def test_generate_holds_the_checkpoints_validation_bits_by_default(tmp_path, capsys):
@@ -121,7 +166,8 @@ def test_a_run_stopped_before_its_first_validation_holds_its_recent_training_los
     assert settings(tmp_path / "a.wav")["target_from"] == "training loss"
 
 
-@pytest.mark.parametrize("flag, value", [("--sampling", "hot"), ("--target_bits", "0"), ("--target_bits", "x")])
+@pytest.mark.parametrize("flag, value", [("--sampling", "hot"), ("--target_bits", "0"), ("--target_bits", "x"),
+                                         ("--draw", "fast")])
 def test_bad_sampling_flags_are_refused(tmp_path, capsys, flag, value):
     with pytest.raises(SystemExit) as e:
         run_generate(tmp_path, tmp_path / "a.wav", flag, value)

@@ -14,6 +14,7 @@ from samplernn import generation
 from samplernn.generation import generate_streams
 from samplernn.loop import primed_start
 from samplernn.model import build_model
+from samplernn.options import DRAW
 from samplernn.runs import load_trained_model
 
 
@@ -41,7 +42,7 @@ def test_one_compiled_loop_per_model_and_batch_whatever_the_length():
         generate_streams(model, int(seconds * config.sample_rate), [1.0, 1.0], q_type=config.q_type, seed=1,
                          piece_samples=160)
     compiled = model.__dict__["_compiled_pieces"]
-    assert list(compiled) == [10] and compiled[10].experimental_get_tracing_count() == 1
+    assert list(compiled) == [(10, DRAW)] and compiled[10, DRAW].experimental_get_tracing_count() == 1
 
 
 def test_a_piece_after_a_partial_one_is_refused(model):

@@ -4,7 +4,7 @@ import argparse
 import sys
 
 from samplernn.cli import non_negative_int, positive_float, positive_int, run_main
-from samplernn.options import SAMPLING, TEMPERATURE
+from samplernn.options import DRAW, DRAWS, SAMPLING, TEMPERATURE
 
 SEED_DUR = 5.0  # seconds of --seed_audio that prime generation by default
 
@@ -27,6 +27,10 @@ def build_parser():
     p.add_argument("--target_bits", type=positive_float,
                    help="adaptive sampling: the surprise (bits/sample) held at --temperature 1 (default: the "
                         "checkpoint's validation bits/sample; never validated: its recent training loss)")
+    p.add_argument("--draw", choices=DRAWS, default=DRAW,
+                   help="how each sample is drawn from the model's distribution: inverse (one random number per "
+                        "sample: faster on a CPU) or gumbel (Gumbel-max, one per level); the same distribution, "
+                        "other audio for a given --seed")
     p.add_argument("--seed", type=non_negative_int,
                    help="RNG seed: the same seed gives identical audio (default: drawn, printed and saved)")
     p.add_argument("--seed_audio", help="audio file that primes every sequence (at least one top frame long)")
