@@ -1,11 +1,11 @@
 """Generation speed: wall seconds per generated second, for one stream and for many, after compilation.
 
     python bench/generate_speed.py [--config_file default.config.json] [--streams 1 32] [--seconds 1] \
-        [--sampling adaptive plain]
+        [--sampling adaptive plain] [--draw inverse gumbel]
 
 Times the second of two identical calls of `samplernn.generation.generate` (the first compiles), on an
-untrained model: the work per sample does not depend on the weights. Prints one line per sampling and stream
-count (adaptive sampling is held at an arbitrary 4 bits/sample: the work per sample does not depend on it).
+untrained model: the work per sample does not depend on the weights. Prints one line per sampling, draw and
+stream count (adaptive sampling is held at an arbitrary 4 bits/sample: the work per sample does not depend on it).
 """
 
 import argparse
@@ -18,6 +18,7 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 from flops import flops_per_sample, matmul_gflops, memory_gbps, weight_bytes_per_sample  # noqa: E402
+from samplernn.options import DRAW, DRAWS  # noqa: E402
 
 
 def main():
@@ -26,6 +27,7 @@ def main():
     p.add_argument("--streams", type=int, nargs="+", default=[1, 32])
     p.add_argument("--seconds", type=float, default=1.0, help="seconds of audio per stream")
     p.add_argument("--sampling", nargs="+", choices=["adaptive", "plain"], default=["adaptive"])
+    p.add_argument("--draw", nargs="+", choices=DRAWS, default=[DRAW], help="how levels are drawn; each is timed")
     args = p.parse_args()
 
     from samplernn.config import load_config
@@ -45,14 +47,15 @@ def main():
           f"memory bandwidth measured here -> at most {bandwidth * 1e9 / weight_bytes:,.0f} samples/s "
           f"({config.sample_rate * weight_bytes / bandwidth / 1e9:.1f} s per generated second), "
           "less what the caches hold")
-    for sampling, streams in [(s, n_streams) for s in args.sampling for n_streams in args.streams]:
+    for sampling, draw, streams in [(s, d, k) for s in args.sampling for d in args.draw for k in args.streams]:
         target = 4.0 if sampling == "adaptive" else None
-        generate(model, n, [1.0] * streams, q_type=config.q_type, seed=0, target_bits=target)  # compile
+        kwargs = dict(q_type=config.q_type, target_bits=target, draw=draw)
+        generate(model, n, [1.0] * streams, seed=0, **kwargs)  # compile
         start = time.perf_counter()
-        generate(model, n, [1.0] * streams, q_type=config.q_type, seed=1, target_bits=target)
+        generate(model, n, [1.0] * streams, seed=1, **kwargs)
         wall = time.perf_counter() - start
         gflops = flops_per_sample(config) * n * streams / wall / 1e9
-        print(f"  {sampling:8s} {streams:4d} stream(s) x {args.seconds:g} s: {wall:.1f} s wall = "
+        print(f"  {sampling:8s} {draw:7s} {streams:4d} stream(s) x {args.seconds:g} s: {wall:.1f} s wall = "
               f"{wall / args.seconds:.2f} s per generated second per stream, "
               f"{wall / (args.seconds * streams):.3f} s per second of audio in total "
               f"({config.sample_rate * streams * args.seconds / wall:,.0f} samples/s, {gflops:.1f} GFLOP/s)")

@@ -30,7 +30,7 @@ import sys
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-from samplernn.options import SAMPLING, TEMPERATURE  # noqa: E402 (light: no TensorFlow)
+from samplernn.options import DRAW, DRAWS, SAMPLING, TEMPERATURE  # noqa: E402 (light: no TensorFlow)
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
@@ -49,6 +49,7 @@ def parse_args():
     p.add_argument("--seconds", type=float, default=30.0, help="length of each sequence")
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--sampling", choices=SAMPLING, default="adaptive")
+    p.add_argument("--draw", choices=DRAWS, default=DRAW, help="how each level is drawn (generate.py's --draw)")
     p.add_argument("--target_bits", type=float, default=None,
                    help="adaptive: bits/sample held at temperature 1 (default: the model's on the reference audio)")
     p.add_argument("--seed_audio", help="prime every sequence on this audio instead of starting from silence")
@@ -187,7 +188,7 @@ def main():
         print(f"adaptive sampling, held at {target:.3f} bits/sample times the temperature", flush=True)
     temps = [t for t in args.temperatures for _ in range(args.num_samples)]
     runs = [generate_streams(model, int(args.seconds * rate), temps, q_type=config.q_type, seed_audio=seed,
-                             seed=args.seed, target_bits=target)
+                             seed=args.seed, target_bits=target, draw=args.draw)
             for seed in ([seed_audio, None] if args.compare_free else [seed_audio])]
     starts = ["primed" if args.seed_audio else "silence", "silence"][:len(runs)]
     audio = np.concatenate([remove_dc(r.audio) for r in runs])  # primed streams first, then free-running ones
