@@ -65,7 +65,7 @@ def main():
                              for levels in load_levels(picked, config, config.seq_len, notice=lambda *_: None)])
     logits = logits[np.sort(rng.permutation(len(logits))[:args.positions])]
     logits -= logits.max(axis=-1, keepdims=True)  # as the sampler hands them to a draw: the largest is 0
-    rows = len(logits)
+    rows, given = len(logits), tf.constant(logits)
     compiled = {name: tf.function(generation.LEVEL_DRAWS[name], jit_compile=True) for name in DRAWS}
     print(f"{rows:,} distributions from {len(picked)} training files of {args.data_dir}, each drawn {args.draws} "
           f"times per draw and temperature")
@@ -73,13 +73,13 @@ def main():
         scaled = logits.astype(np.float64) / temperature
         log_p = scaled - np.log(np.exp(scaled).sum(axis=-1, keepdims=True))
         band = np.digitize(-log_p / np.log(2.0), BAND_EDGES)  # (rows, q): each level's band
-        expected = np.array([np.exp(log_p)[band == b].sum() for b in range(len(BAND_EDGES) + 1)]) * args.draws
+        expected = np.bincount(band.ravel(), np.exp(log_p).ravel(), len(BAND_EDGES) + 1) * args.draws
+        temperatures = tf.fill([rows], np.float32(temperature))
         counts = {}
         for name in DRAWS:
             observed = np.zeros(len(BAND_EDGES) + 1)
             for i in range(args.draws):
-                drawn = compiled[name](tf.constant(logits), tf.fill([rows], np.float32(temperature)),
-                                       tf.constant([args.seed, i], tf.int32)).numpy()
+                drawn = compiled[name](given, temperatures, tf.constant([args.seed, i], tf.int32)).numpy()
                 observed += np.bincount(band[np.arange(rows), drawn], minlength=len(observed))
             counts[name] = observed
         print(f"\ntemperature {temperature:g}")
