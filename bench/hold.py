@@ -18,7 +18,8 @@ the mean per stretch (does the level drift from the start or after a while?) and
 free-running streams, drawn with the same random numbers, and says per sequence from which second the primed
 stream is sample for sample the free one: after that second the start (h0 or the seed) no longer matters.
 Sampling is generate.py's default, adaptive, held at `--target_bits` (default: the model's bits/sample on the
-reference audio, what training's validation measures) times the temperature, or `--sampling plain`. Each
+reference audio, what training's validation measures) times the temperature (`--gain`: its controller's step, default
+generate.py's), or `--sampling plain`. Each
 sequence's row also gives its bits/sample under the model and the mean temperature it was drawn at.
 """
 
@@ -52,6 +53,9 @@ def parse_args():
     p.add_argument("--draw", choices=DRAWS, default=DRAW, help="how each level is drawn (generate.py's --draw)")
     p.add_argument("--target_bits", type=float, default=None,
                    help="adaptive: bits/sample held at temperature 1 (default: the model's on the reference audio)")
+    p.add_argument("--gain", type=float, default=None,
+                   help="adaptive: the sampler's step of the log-temperature per bit of surprise (default: "
+                        "generate.py's, samplernn.generation.SURPRISE_GAIN)")
     p.add_argument("--seed_audio", help="prime every sequence on this audio instead of starting from silence")
     p.add_argument("--prime_seconds", type=float, default=None,
                    help="prime on the first S seconds of --seed_audio (default: all of it)")
@@ -188,7 +192,7 @@ def main():
         print(f"adaptive sampling, held at {target:.3f} bits/sample times the temperature", flush=True)
     temps = [t for t in args.temperatures for _ in range(args.num_samples)]
     runs = [generate_streams(model, int(args.seconds * rate), temps, q_type=config.q_type, seed_audio=seed,
-                             seed=args.seed, target_bits=target, draw=args.draw)
+                             seed=args.seed, target_bits=target, draw=args.draw, gain=args.gain)
             for seed in ([seed_audio, None] if args.compare_free else [seed_audio])]
     starts = ["primed" if args.seed_audio else "silence", "silence"][:len(runs)]
     audio = np.concatenate([remove_dc(r.audio) for r in runs])  # primed streams first, then free-running ones

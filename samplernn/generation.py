@@ -24,8 +24,9 @@ from samplernn.quantization import dequantize
 # SURPRISE_GAIN per bit: a stream drawing more surprising samples than real audio gives (on its way into
 # noise) cools down, one drawing less surprising ones (on its way into silence) warms up. 1e-2 per sample
 # reacts within milliseconds; 1e-3 and 3e-3 held the streams of the second benchmark corpus as well but left
-# piano streams with more silent gaps (BENCHMARKS.md). The temperature stays within TEMPERATURE_RANGE of the
-# base, so a stream cannot run off where its target is out of reach.
+# piano streams with more silent gaps, and no gain from 1e-3 to 3e-2 brought both corpora nearer the real audio
+# (BENCHMARKS.md, "Fidelity, a fourth look"). The temperature stays within TEMPERATURE_RANGE of the base, so a
+# stream cannot run off where its target is out of reach.
 SURPRISE_GAIN = 1e-2
 TEMPERATURE_RANGE = (0.5, 2.0)
 
@@ -131,7 +132,7 @@ class PieceSampler:
     piece of the whole length would be. Arguments as `generate_streams`'s; `start_from` is required."""
 
     def __init__(self, model, temperatures, *, q_type, start_from, seed, target_bits=None, piece_samples=None,
-                 draw=DRAW):
+                 draw=DRAW, gain=None):
         if draw not in DRAWS:
             raise ValueError(f"draw must be one of {', '.join(DRAWS)}, not {draw!r}")
         self.model, self.q_type, self.seed, self.draw = model, q_type, seed, draw
@@ -142,7 +143,8 @@ class PieceSampler:
         if target_bits is None:
             base, targets, self.gain = temps, np.zeros_like(temps), 0.0
         else:
-            base, targets, self.gain = np.ones_like(temps), temps * np.float32(target_bits), SURPRISE_GAIN
+            base, targets, self.gain = np.ones_like(temps), temps * np.float32(target_bits), (
+                SURPRISE_GAIN if gain is None else gain)
         self.base, self.targets = tf.constant(base), tf.constant(targets)
         self.ctx, self.states = start_from.tile(len(temps))
         self.correction = tf.zeros(len(temps))
@@ -182,7 +184,7 @@ def piece_lengths(num_samples, piece_samples):
 
 
 def generate_streams(model, num_samples, temperatures, *, q_type, seed_audio=None, seed=None, start_from=None,
-                     target_bits=None, piece_samples=None, draw=DRAW):
+                     target_bits=None, piece_samples=None, draw=DRAW, gain=None):
     """Generates audio, one stream per temperature, and does no I/O.
 
     model: a built SampleRNN. num_samples: samples per stream. temperatures: floats > 0.
@@ -194,6 +196,7 @@ def generate_streams(model, num_samples, temperatures, *, q_type, seed_audio=Non
     `Start` already primed (by `primed_start`), instead of `seed_audio`. seed: int RNG seed; the same seed gives
     the same audio, whatever `piece_samples` (the pieces `PieceSampler` draws them in; default PIECE_SAMPLES).
     draw: how each level is drawn (`DRAWS`; the same distribution, other random numbers: other audio per seed).
+    gain: adaptive sampling's step of the log-temperature per bit of surprise (None: SURPRISE_GAIN; benches vary it).
     Returns `Streams`; the audio is the continuation only, without the seed.
     """
     if start_from is not None and seed_audio is not None:
@@ -203,7 +206,7 @@ def generate_streams(model, num_samples, temperatures, *, q_type, seed_audio=Non
     if seed is None:
         seed = int(np.random.default_rng().integers(2 ** 31))
     sampler = PieceSampler(model, temperatures, q_type=q_type, start_from=start_from, seed=seed,
-                           target_bits=target_bits, piece_samples=piece_samples, draw=draw)
+                           target_bits=target_bits, piece_samples=piece_samples, draw=draw, gain=gain)
     pieces = [sampler.next(n) for n in piece_lengths(num_samples, sampler.piece_samples)]
     return Streams(np.concatenate([p.audio for p in pieces], axis=1),
                    sum(p.surprise.astype(np.float64) for p in pieces) / num_samples,

@@ -63,12 +63,13 @@ def test_the_temperature_is_steered_only_within_its_range(model):
     np.testing.assert_allclose(streams.temperature, [high, low], rtol=0.1)  # pinned at the bounds
 
 
-def test_without_gain_adaptive_sampling_is_plain_sampling_at_temperature_one(model, monkeypatch):
+def test_without_gain_adaptive_sampling_is_plain_sampling_at_temperature_one(model):
     config = tiny_config()
     plain = generate_streams(model, 320, [1.0, 1.0], q_type=config.q_type, seed=5)
-    monkeypatch.setattr(generation, "SURPRISE_GAIN", 0.0)
-    adaptive = generate_streams(model, 320, [1.0, 1.0], q_type=config.q_type, seed=5, target_bits=2.0)
+    adaptive = generate_streams(model, 320, [1.0, 1.0], q_type=config.q_type, seed=5, target_bits=2.0, gain=0.0)
     np.testing.assert_array_equal(adaptive.audio, plain.audio)
+    steered = generate_streams(model, 320, [1.0, 1.0], q_type=config.q_type, seed=5, target_bits=2.0)
+    assert not np.array_equal(steered.audio, plain.audio)  # the default gain steers
 
 
 @pytest.mark.parametrize("draw, q_levels, temperature", [(d, q, t) for d in DRAWS for q, t in [(256, 1.0), (100, 0.7)]])
