@@ -1,7 +1,7 @@
 """Training speed: median seconds per TBPTT step after warm-up, training samples/s, FLOPs vs peak, peak RSS.
 
     python bench/train_speed.py [--config_file default.config.json] [--batch_size 8] [--steps 5]
-                                [--data_dir DIR] [--mixed_precision bf16]
+                                [--data_dir DIR] [--mixed_precision bf16] [--optimizer muon]
 
 Runs the real train step on random levels held in memory. With `--data_dir` it then times the same number
 of steps fed by the real input pipeline (files decoded once by `load_levels`, windows cut by `TBPTTBatches`)
@@ -19,7 +19,7 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 from flops import matmul_gflops, training_flops_per_sample  # noqa: E402
-from samplernn.options import MIXED_PRECISION  # noqa: E402 (light: no TensorFlow)
+from samplernn.options import MIXED_PRECISION, OPTIMIZERS  # noqa: E402 (light: no TensorFlow)
 
 
 def synthetic_windows(config, batch_size):
@@ -67,6 +67,7 @@ def main():
     p.add_argument("--data_dir", default=None, help="also time the steps fed by the real pipeline from this folder")
     p.add_argument("--mixed_precision", choices=MIXED_PRECISION, default="off",
                    help="as train.py's; the matmul rate is then measured in the same 16-bit type")
+    p.add_argument("--optimizer", choices=OPTIMIZERS, default="adam", help="as train.py's (the CPU recipe: muon)")
     args = p.parse_args()
 
     from samplernn.config import load_config
@@ -76,7 +77,7 @@ def main():
     from samplernn.optimizers import make_optimizer
 
     config = load_config(args.config_file)
-    options = TrainOptions(mixed_precision=args.mixed_precision)
+    options = TrainOptions(mixed_precision=args.mixed_precision, optimizer=args.optimizer)
     model = build_model(config, args.mixed_precision)
     optimizer = make_optimizer(options)
     optimizer.build(model.trainable_variables)
@@ -88,6 +89,7 @@ def main():
     dtype = model.compute_dtype  # the layers' dtype under the --mixed_precision policy
     peak = matmul_gflops(dtype=dtype)
     print(f"config={args.config_file} batch={args.batch_size} mixed_precision={args.mixed_precision} "
+          f"optimizer={args.optimizer} "
           f"params={model.count_params():,} median {sec:.3f} s/step, {rate:,.0f} training samples/s, "
           f"peak RSS {rss:,.0f} MiB")
     print(f"  {flops / 1e6:.1f} MFLOP per training sample -> {rate * flops / 1e9:.0f} GFLOP/s achieved, "
