@@ -18,9 +18,9 @@ the mean per stretch (does the level drift from the start or after a while?) and
 free-running streams, drawn with the same random numbers, and says per sequence from which second the primed
 stream is sample for sample the free one: after that second the start (h0 or the seed) no longer matters.
 Sampling is generate.py's default, adaptive, held at `--target_bits` (default: the model's bits/sample on the
-reference audio, what training's validation measures) times the temperature (`--gain`: its controller's step, default
-generate.py's), or `--sampling plain`. Each
-sequence's row also gives its bits/sample under the model and the mean temperature it was drawn at.
+reference audio, what training's validation measures) times the temperature, with `--gain` the step of its
+controller (default: generate.py's), or `--sampling plain`. Each sequence's row also gives its bits/sample under
+the model and the mean temperature it was drawn at.
 """
 
 import argparse
