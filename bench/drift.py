@@ -109,8 +109,9 @@ def main():
     rate = config.sample_rate
     held_out = split_files(list_training_files(args.data_dir), 0.1, seed=0, notice=lambda *_: None)[1]
     target = evaluate(model, load_levels(held_out, config, config.seq_len, notice=lambda *_: None), config, 32)[0].bits
-    print(f"free-running: {args.num_samples} streams from silence, adaptive at {target:.3f} bits/sample "
-          f"(the held-out bits), seed {args.seed}")
+    steering = ("at a fixed temperature 1.0 (--gain 0)" if args.gain == 0 else
+                f"adaptive at {target:.3f} bits/sample (the held-out bits)")
+    print(f"free-running: {args.num_samples} streams from silence, {steering}, seed {args.seed}")
     print("| seconds | temperature drawn at | surprise (bits/sample) | RMS dBFS |")
     print("| --- | --- | --- | --- |")
     for start, temperature, surprise, rms in free_running(model, config, args, target):
