@@ -8,7 +8,8 @@ Two tables, per 2 s of time since the learned h0:
 1. **Free-running streams** (adaptive sampling from silence, as bench/hold.py draws them; `--gain` as its):
    the mean temperature the streams were drawn at, their surprise to the model and their RMS level. Adaptive
    sampling holds the surprise at the target, so a stream whose own output grows more surprising to the model
-   shows it as a falling temperature (and the level that comes with it).
+   shows it as a falling temperature (and the level that comes with it). `--gain 0` draws them unsteered, at a
+   fixed temperature 1.0, for comparison.
 2. **Real audio, teacher-forced**: `--pieces` pieces of the corpus, each the consecutive chunks of one
    recording joined (files named `<recording>_<n>.wav`, as chunk_audio.py writes them) to `--seconds`, their
    bits/sample by position, the state carried from h0 over the whole piece (as generation carries it) and
