@@ -72,22 +72,23 @@ def recordings(data_dir, count, seconds, rate):
     return joined
 
 
-def bits_by_window(model, config, levels, restart_windows):
-    """Teacher-forced bits/sample of each seq_len window of `levels` (B, n + big_frame_size), all rows together,
-    the state carried from h0 and restarted every `restart_windows` windows (0: never)."""
-    import tensorflow as tf
+def bits_by_window(model, config, sequences, restart_windows):
+    """Teacher-forced bits/sample of each seq_len window of `sequences` (int levels, all of one length), all rows
+    together as validation batches them, the state carried from h0 and restarted every `restart_windows`
+    windows (0: never)."""
+    from samplernn.data import TBPTTBatches
+    from samplernn.evaluation import make_eval_step
+    from samplernn.metrics import Average
 
-    from samplernn.metrics import LN2, masked_sums
-
-    length, big = config.seq_len, config.big_frame_size
-    step = tf.function(lambda x, mask, states: masked_sums(model, x, mask, states, training=False))
-    mask = np.ones((len(levels), length), np.float32)
+    step = make_eval_step(model)
     states, bits = None, []
-    for k, start in enumerate(range(0, levels.shape[1] - big, length)):
-        if states is None or (restart_windows and k % restart_windows == 0):
-            states = model.initial_states(len(levels))
-        sums, states = step(levels[:, start:start + length + big], mask, states)
-        bits.append(float(np.sum(sums[0])) / mask.size / LN2)
+    for k, window in enumerate(TBPTTBatches(sequences, config, len(sequences)).windows(0)):
+        if window.reset or (restart_windows and k % restart_windows == 0):
+            states = model.initial_states(len(sequences))
+        sums, states = step(window.inputs, window.mask, states)
+        average = Average()
+        average.add(sums)
+        bits.append(average.bits)
     return np.array(bits)
 
 
@@ -122,13 +123,11 @@ def main():
     if not audio:
         print(f"no recording of {args.seconds:g} s in {args.data_dir} (chunks named <recording>_<n>)")
         return
-    length, big = config.seq_len, config.big_frame_size
-    n = len(audio[0]) // length * length
-    levels = np.stack([quantize(a[:n], config.q_type, config.q_levels) for a in audio]).astype(np.int32)
-    levels = np.concatenate([np.full((len(audio), big), config.q_levels // 2, np.int32), levels], axis=1)
+    n = len(audio[0]) // config.seq_len * config.seq_len
+    levels = [quantize(a[:n], config.q_type, config.q_levels).astype(np.int32) for a in audio]
     carried = bits_by_window(model, config, levels, 0)
     restarted = bits_by_window(model, config, levels, args.restart_windows)
-    per_row = int(SPAN * rate / length)
+    per_row = int(SPAN * rate / config.seq_len)
     print(f"\nreal audio: {len(audio)} recordings of {n / rate:.1f} s (training and held-out chunks alike), "
           f"teacher-forced bits/sample")
     print(f"| seconds | state carried from h0 | restarted every {args.restart_windows} windows | difference |")
