@@ -16,16 +16,18 @@ class GramMuon(keras.optimizers.Muon):
     """Keras' Muon with the same Newton-Schulz iteration computed in the Gram space of a wide matrix.
 
     Each iteration maps the (m, n) update x, m < n, to Q x with Q = a + b A + c A^2 and A = x x^T, an (m, m)
-    polynomial in A. So x_k = P_k x_0 with P_{k+1} = Q_k P_k and A_{k+1} = Q_k A_k Q_k: after one (m, n)
-    product for A_0 the iterations stay (m, m) and one more (m, n) product applies P at the end. For the CPU
-    preset's upsampling kernel (256 x 4096) that is 3x fewer FLOPs; all of Muon's orthogonalisations took 70 ms
-    of a 0.34 s step and take 38 ms so (2-core EPYC, XLA, float32; BENCHMARKS.md). The result is the same as
-    Keras' up to float32 rounding (tests/test_optimizer.py); nearly square matrices keep Keras' own form.
+    polynomial in A (symmetric, like A). So x_k = P_k x_0 with P_{k+1} = Q_k P_k and A_{k+1} = Q_k A_k Q_k:
+    after one (m, n) product for A_0 the iterations stay (m, m), and one more (m, n) product applies P at the
+    end. For the CPU preset's upsampling kernel (256 x 4096) that is 3x fewer multiply-adds; all its Muon
+    matrices together take about half the time (`bench/orthogonalise.py`). Nearly square matrices keep Keras'
+    form. The update is Keras' to float32 rounding, a little coarser where the singular values span many
+    decades (A squares them): off a float64 run by up to 5e-4 of the largest entry there, Keras' own by 1e-5.
     """
 
     def zeropower_via_newtonschulz5(self, x, steps):
         rows, cols = x.shape[-2:]
-        if len(x.shape) != 2 or not gram_is_cheaper(min(rows, cols), max(rows, cols), steps):
+        plain_cost, gram_cost = newton_schulz_cost(min(rows, cols), max(rows, cols), steps)
+        if len(x.shape) != 2 or gram_cost >= plain_cost:
             return super().zeropower_via_newtonschulz5(x, steps)
         wide = ops.transpose(x) if rows > cols else x  # (m, n), m < n, as Keras' own form transposes
         wide = wide / (ops.norm(wide) + 1e-7)  # Frobenius norm: every singular value at most 1
@@ -41,15 +43,13 @@ class GramMuon(keras.optimizers.Muon):
         return ops.transpose(out) if rows > cols else out
 
 
-def gram_is_cheaper(m, n, steps):
-    """Whether the Gram-space iteration of an (m, n) matrix, m <= n, takes fewer multiply-adds than the plain one.
+def newton_schulz_cost(m, n, steps):
+    """Multiply-adds of `steps` iterations on an (m, n) matrix, m <= n: (Keras' form, the Gram-space form).
 
-    Plain: per step x x^T and B x (m^2 n each) and A^2 (m^3). Gram: x x^T and P x once, then per step A^2 and
+    Keras': per step x x^T and B x (m^2 n each) and A^2 (m^3). Gram: x x^T and P x once, then per step A^2 and
     Q P (m^3 each; no Q P in the first) and Q A Q (2 m^3; none in the last).
     """
-    plain = steps * (2 * m * m * n + m ** 3)
-    gram = 2 * m * m * n + (steps + 2 * (steps - 1) + (steps - 1)) * m ** 3
-    return gram < plain
+    return steps * (2 * m * m * n + m ** 3), 2 * m * m * n + (4 * steps - 3) * m ** 3
 
 
 def make_optimizer(options):
