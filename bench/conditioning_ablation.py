@@ -18,7 +18,7 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
-from saved import add_saved_model_args, load_trained  # noqa: E402
+from saved import add_saved_model_args, load_trained, quality_split  # noqa: E402
 
 # Bands of |level - q_levels / 2| for the breakdown (for 256 levels; scaled for others).
 BANDS_256 = (0, 16, 48, 80, 129)
@@ -38,10 +38,10 @@ def main():
     import numpy as np
     from keras import ops
 
-    from samplernn.data import list_training_files, load_levels, split_files
+    from samplernn.data import load_levels
 
     config, model = load_trained(args.config_file, args.weights)
-    _, val_files = split_files(list_training_files(args.data_dir), 0.1, seed=0)
+    _, val_files = quality_split(args.data_dir, notice=print)
     sequences = load_levels(val_files, config, config.seq_len, notice=lambda *_: None)
     length, big, fs0 = config.seq_len, model.big_frame_size, model.frame_sizes[0]
     windows = int(args.seconds * config.sample_rate) // length

@@ -23,7 +23,7 @@ import numpy as np
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
-from saved import add_saved_model_args, load_trained  # noqa: E402
+from saved import add_saved_model_args, load_trained, quality_split  # noqa: E402
 from surprise_by_level import teacher_forced  # noqa: E402
 
 BAND_EDGES = np.array([2, 4, 6, 8, 10, 12, 16, 20, 24, 28], float)  # bits; the last band is open
@@ -48,11 +48,11 @@ def main():
     import tensorflow as tf
 
     from samplernn import generation
-    from samplernn.data import list_training_files, load_levels, split_files
+    from samplernn.data import load_levels
     from samplernn.options import DRAWS
 
     config, model = load_trained(args.config_file, args.weights)
-    train, _ = split_files(list_training_files(args.data_dir), 0.1, seed=0, notice=lambda *_: None)
+    train, _ = quality_split(args.data_dir)
     rng = np.random.default_rng(args.seed)
     picked = [train[i] for i in np.sort(rng.permutation(len(train))[:args.files])]
 

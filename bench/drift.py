@@ -30,7 +30,7 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 from hold import heldout_bits  # noqa: E402
-from saved import add_saved_model_args, load_trained  # noqa: E402
+from saved import add_saved_model_args, load_trained, quality_split  # noqa: E402
 
 SPAN = 2.0  # seconds per row
 
@@ -104,12 +104,11 @@ def main():
     p.add_argument("--pieces", type=int, default=16, help="recordings of real audio")
     p.add_argument("--restart_windows", type=int, default=16, help="the restarted column's windows per segment")
     args = p.parse_args()
-    from samplernn.data import list_training_files, split_files
     from samplernn.quantization import quantize
 
     config, model = load_trained(args.config_file, args.weights)
     rate = config.sample_rate
-    held_out = split_files(list_training_files(args.data_dir), 0.1, seed=0, notice=lambda *_: None)[1]
+    held_out = quality_split(args.data_dir)[1]
     target = heldout_bits(model, config, held_out)
     steering = ("at a fixed temperature 1.0 (--gain 0)" if args.gain == 0 else
                 f"adaptive at {target:.3f} bits/sample (the held-out bits)")

@@ -18,6 +18,7 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from samplernn.config import Q_TYPES  # noqa: E402
+from saved import quality_split  # noqa: E402
 
 
 def main():
@@ -31,10 +32,9 @@ def main():
     p.add_argument("--json", help="write the figures to this file")
     args = p.parse_args()
     from samplernn.audio import load_audio
-    from samplernn.data import list_training_files, split_files
     from samplernn.fidelity import describe_bands, describe_fidelity, fidelity_of_files, reference_of_files
 
-    train, held_out = split_files(list_training_files(args.data_dir), 0.1, seed=0, notice=lambda *_: None)
+    train, held_out = quality_split(args.data_dir)
     generated = [load_audio(path, args.sample_rate, notice=lambda *_: None) for path in args.generated]
     quantization = (args.q_type, args.q_levels) if args.q_type else None
     figures = fidelity_of_files(generated, reference_of_files(held_out, args.sample_rate), train, args.sample_rate,

@@ -32,6 +32,7 @@ import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 from samplernn.options import DRAW, DRAWS, SAMPLING, TEMPERATURE  # noqa: E402 (light: no TensorFlow)
+from saved import quality_split  # noqa: E402
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
@@ -89,12 +90,11 @@ def load_model(args):
 def reference_files(args, run_split):
     """(held-out files, training files or None): the reference audio, and the floor of the fidelity figures."""
     from samplernn.audio import find_audio_files
-    from samplernn.data import list_training_files, split_files
 
     if args.heldout_dir:
         return find_audio_files(args.heldout_dir), None
     if args.data_dir:
-        train, held_out = split_files(list_training_files(args.data_dir), 0.1, seed=0, notice=lambda *_: None)
+        train, held_out = quality_split(args.data_dir)
         return held_out, train
     return run_split[1], run_split[0]
 

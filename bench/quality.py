@@ -22,6 +22,7 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 from samplernn.options import MIXED_PRECISION, OPTIMIZERS, SAMPLING, TEMPERATURE  # noqa: E402 (light: no TensorFlow)
 from samplernn.schedule import LR_SCHEDULES, learning_rate_at  # noqa: E402
+from saved import quality_split  # noqa: E402
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
@@ -87,7 +88,7 @@ def main():
 
     from samplernn.audio import load_audio
     from samplernn.config import load_config
-    from samplernn.data import RandomSegments, TBPTTBatches, list_training_files, load_levels, split_files
+    from samplernn.data import RandomSegments, TBPTTBatches, load_levels
     from samplernn.evaluation import evaluate, make_eval_step
     from samplernn.export import write_generated
     from samplernn.generation import generate
@@ -100,7 +101,7 @@ def main():
 
     os.makedirs(args.out, exist_ok=True)
     config = load_config(args.config_file)
-    train_files, val_files = split_files(list_training_files(args.data_dir), 0.1, seed=0)
+    train_files, val_files = quality_split(args.data_dir, notice=print)
     train_seqs = load_levels(train_files, config, config.seq_len, notice=lambda *_: None)
     val_seqs = load_levels(val_files, config, config.seq_len, notice=lambda *_: None)
     if args.eval_seconds:  # for big models, where a full evaluation would cost minutes of CPU

@@ -1,4 +1,5 @@
-"""Models trained by `bench/quality.py --save_weights`, loaded back for the analysis benches."""
+"""Models trained by `bench/quality.py --save_weights`, and the split of files they trained on, loaded back
+for the analysis benches."""
 
 
 def add_saved_model_args(parser):
@@ -16,3 +17,11 @@ def load_trained(config_file, weights):
     model = build_model(config)
     model.load_weights(weights)
     return config, model
+
+
+def quality_split(data_dir, notice=lambda *_: None):
+    """(training files, held-out files) of `data_dir` as `bench/quality.py` splits them (and train.py with its
+    defaults): a tenth of the recordings held out, seed 0."""
+    from samplernn.data import list_training_files, split_files
+
+    return split_files(list_training_files(data_dir), 0.1, seed=0, notice=notice)

@@ -21,7 +21,7 @@ import numpy as np
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
-from saved import add_saved_model_args, load_trained  # noqa: E402
+from saved import add_saved_model_args, load_trained, quality_split  # noqa: E402
 
 BLOCK_SECONDS = 0.5
 LEVEL_STEP_DB = 5.0
@@ -86,7 +86,7 @@ def main():
     import keras
     import tensorflow as tf
 
-    from samplernn.data import list_training_files, load_levels, split_files
+    from samplernn.data import load_levels
     from samplernn.generation import generate_streams
     from samplernn.quantization import dequantize, quantize
 
@@ -99,7 +99,7 @@ def main():
         return nll, states
 
     rate = config.sample_rate
-    held_out = split_files(list_training_files(args.data_dir), 0.1, seed=0, notice=lambda *_: None)[1]
+    held_out = quality_split(args.data_dir)[1]
     real = []
     for levels in load_levels(held_out, config, config.seq_len, notice=lambda *_: None):
         levels = np.asarray(levels)

@@ -23,7 +23,7 @@ import numpy as np
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
-from saved import add_saved_model_args, load_trained  # noqa: E402
+from saved import add_saved_model_args, load_trained, quality_split  # noqa: E402
 from surprise_by_level import teacher_forced  # noqa: E402
 
 
@@ -39,12 +39,12 @@ def main():
     import tensorflow as tf
 
     from samplernn.audio import write_audio
-    from samplernn.data import list_training_files, load_levels, split_files
+    from samplernn.data import load_levels
     from samplernn.fidelity import describe_bands, describe_fidelity, fidelity, reference_of_files
     from samplernn.quantization import dequantize
 
     config, model = load_trained(args.config_file, args.weights)
-    train, held_out = split_files(list_training_files(args.data_dir), 0.1, seed=0, notice=lambda *_: None)
+    train, held_out = quality_split(args.data_dir)
     picked = [train[i] for i in np.sort(np.random.default_rng(args.seed).permutation(len(train))[:args.files])]
     sources = [np.asarray(levels) for levels in load_levels(picked, config, config.seq_len, notice=lambda *_: None)]
     real = [dequantize(levels, config.q_type, config.q_levels) for levels in sources]
