@@ -43,7 +43,7 @@ def main():
 
     from samplernn.config import load_config
     from samplernn.model import build_model
-    from samplernn.optimizers import make_optimizer, newton_schulz_cost
+    from samplernn.optimizers import make_optimizer, newton_schulz_cost, takes_gram_space
     from samplernn.options import TrainOptions
 
     model = build_model(load_config(args.config_file))
@@ -61,7 +61,7 @@ def main():
     for i, (var, x) in enumerate(zip(matrices, momenta)):
         m, n = sorted(x.shape)
         plain_flops, gram_flops = newton_schulz_cost(m, n, steps)
-        gram = gram_flops < plain_flops
+        gram = takes_gram_space(x.shape, steps)
         reference = float64_reference(x.astype(np.float64), optimizer, steps)
         off = {name: np.abs(out[i] - reference).max() / np.abs(reference).max() for name, out in outputs.items()}
         print(f"{var.path:48s} {str(tuple(x.shape)):13s} {'gram ' if gram else 'plain'} multiply-adds "

@@ -25,10 +25,9 @@ class GramMuon(keras.optimizers.Muon):
     """
 
     def zeropower_via_newtonschulz5(self, x, steps):
-        rows, cols = x.shape[-2:]
-        plain_cost, gram_cost = newton_schulz_cost(min(rows, cols), max(rows, cols), steps)
-        if len(x.shape) != 2 or gram_cost >= plain_cost:
+        if not takes_gram_space(x.shape, steps):
             return super().zeropower_via_newtonschulz5(x, steps)
+        rows, cols = x.shape
         wide = ops.transpose(x) if rows > cols else x  # (m, n), m < n, as Keras' own form transposes
         wide = wide / (ops.norm(wide) + 1e-7)  # Frobenius norm: every singular value at most 1
         gram = ops.matmul(wide, ops.transpose(wide))  # (m, m)
@@ -50,6 +49,14 @@ def newton_schulz_cost(m, n, steps):
     Q P (m^3 each; no Q P in the first) and Q A Q (2 m^3; none in the last).
     """
     return steps * (2 * m * m * n + m ** 3), 2 * m * m * n + (4 * steps - 3) * m ** 3
+
+
+def takes_gram_space(shape, steps):
+    """Whether `GramMuon` orthogonalises a matrix of `shape` in Gram space: 2-D, and fewer multiply-adds so."""
+    if len(shape) != 2:
+        return False
+    plain, gram = newton_schulz_cost(min(shape), max(shape), steps)
+    return gram < plain
 
 
 def make_optimizer(options):
