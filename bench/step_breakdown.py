@@ -19,14 +19,14 @@ random inputs of the real shapes, timed alone (median of 5 after 2 warm-up calls
 
 Each part's GFLOP/s is its matmul FLOPs over its time; the time loop's GB/s counts its recurrent kernel read
 twice per time step (forward, and backward through the state). Then the choice of recurrence: one GRU layer of
-the bottom tier's shapes, ours (XLA and TensorFlow's own ops in float32) against `keras.layers.GRU`, in float32
-and bfloat16. Last, one generated sample (GRU configs):
-each step function (sample MLP, each tier) alone in a compiled loop, for `--streams` rows, per sample (a tier
-steps once per its frame), next to the weight bytes one sample reads; and, as the machine's part, one recurrent
-step in XLA's compiled loop with a float32 and a bfloat16 kernel (what 16-bit copies of generation's kernels
-would give). `--generation_loops` adds the same step functions run as TensorFlow's own ops (oneDNN's matmuls)
-instead of XLA, with float32 (`graph`) or bfloat16 (`graph_bf16`) weights; `--skip_training` times only the
-machine and generation.
+the bottom tier's shapes, ours (as the layer chooses; float32 also as TensorFlow's own ops, bfloat16 also under
+XLA, with its dots or with the time loop in float32) against `keras.layers.GRU`, in float32 and bfloat16.
+Last, one generated sample (GRU configs): each step function (sample MLP, each tier) alone in a compiled
+loop, for `--streams` rows, per sample (a tier steps once per its frame), next to the weight bytes one sample
+reads; and, as the machine's part, one recurrent step in XLA's compiled loop with a float32 and a bfloat16
+kernel (what 16-bit copies of generation's kernels would give). `--generation_loops` adds the same step
+functions run as TensorFlow's own ops (oneDNN's matmuls) instead of XLA, with float32 (`graph`) or bfloat16
+(`graph_bf16`) weights; `--skip_training` times only the machine and generation.
 """
 
 import argparse
@@ -136,6 +136,16 @@ def training_parts(config, model, batch):
     return parts
 
 
+def _float32_loop(xp, h0, recurrent_kernel, recurrent_bias):
+    """The GRU's time loop of a bfloat16 layer run in float32 under XLA (its inputs cast up, its output down)."""
+    from keras import ops
+
+    from samplernn import recurrence
+
+    up = [ops.cast(t, "float32") for t in (xp, h0, recurrent_kernel, recurrent_bias)]
+    return ops.cast(recurrence._gru_sequence_xla(*up), xp.dtype)
+
+
 def recurrence_choice(config, batch):
     """[(layer, precision, seconds)]: one GRU layer of the bottom tier's shapes, forward + backward, as this
     toolkit writes it and as `keras.layers.GRU` (reset_after, the same maths) computes it."""
@@ -158,10 +168,18 @@ def recurrence_choice(config, batch):
         run_ours = lambda x, h: ours(x, [h])[0]  # noqa: E731
         rows.append((f"ours ({'XLA' if fused else 'TF ops, oneDNN'})", precision,
                      gradient_time(run_ours, [x, h], ours.trainable_variables)))
-        if precision == "off":  # the other way for float32: TensorFlow's own (oneDNN) ops, unfused
-            fused_from, recurrence.MIN_XLA_UNITS = recurrence.MIN_XLA_UNITS, 10 ** 9
-            rows.append(("ours (TF ops, oneDNN)", precision, gradient_time(run_ours, [x, h], ours.trainable_variables)))
-            recurrence.MIN_XLA_UNITS = fused_from
+        # The other ways: float32 as TensorFlow's own (oneDNN) ops, unfused; bfloat16 under XLA, its dots
+        # widened to float32 as it computes them, or with the whole time loop cast to float32 first.
+        others = {"off": {"ours (TF ops, oneDNN)": recurrence._gru_sequence},
+                  "bf16": {"ours (XLA, bf16 dots)": recurrence._gru_sequence_xla,
+                           "ours (XLA, loop in float32)": _float32_loop}}[precision]
+        chosen = recurrence.sequence_function
+        for name, loop in others.items():
+            recurrence.sequence_function = lambda units, dtype, loop=loop: loop  # noqa: E731
+            try:
+                rows.append((name, precision, gradient_time(run_ours, [x, h], ours.trainable_variables)))
+            finally:
+                recurrence.sequence_function = chosen
         rows.append(("keras.layers.GRU", precision,
                      gradient_time(lambda x, h: theirs(x, initial_state=h), [x, h], theirs.trainable_variables)))
     return rows
